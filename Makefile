@@ -1,0 +1,86 @@
+# plantile — make targets. `make help` lists them.
+# Everything a target needs is installed by the target itself (apt-get for
+# system packages, npm ci from the lockfile for the web map's packages).
+
+SHELL   := /bin/bash
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+BIN     := bin/plantile
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# System packages: to build (cgo against PROJ), to test (reference tools and
+# the browser), to benchmark (the peers we measure against).
+APT_BUILD := pkg-config libproj-dev
+APT_TEST  := proj-bin gdal-bin chromium
+APT_BENCH := nginx wrk
+
+# apt_install installs the packages of $(1) that are not installed yet.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make: installing$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq$$missing >/dev/null; \
+	fi
+endef
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+.PHONY: deps-build deps-test deps-bench deps-web
+deps-build: ## install the system packages needed to build
+	$(call apt_install,$(APT_BUILD))
+
+deps-test: deps-build deps-web ## install what the tests need
+	$(call apt_install,$(APT_TEST))
+
+deps-bench: deps-test ## install the benchmark peers
+	$(call apt_install,$(APT_BENCH))
+
+deps-web: ## install the web map's npm packages from the lockfile
+	@if [ -f web/package-lock.json ]; then \
+		if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+			cd web && npm ci --no-audit --no-fund --loglevel=error; \
+		fi; \
+		if [ -f web/vendor.sh ]; then bash web/vendor.sh; fi; \
+	fi
+
+.PHONY: build
+build: deps-build deps-web ## build bin/plantile
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/plantile
+
+.PHONY: run
+run: build ## build and start the server on the bundled Son La demo
+	./$(BIN) serve
+
+.PHONY: lint
+lint: deps-build ## gofmt -s and go vet must be silent
+	@out=$$(gofmt -s -l cmd pkg); if [ -n "$$out" ]; then echo "gofmt -s needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+.PHONY: test
+test: deps-test lint ## install what is missing and run every test (Go, fuzz corpora, browser)
+	$(GO) test -count=1 -timeout 30m ./...
+	@if [ -f web/package.json ]; then cd web && npm test; fi
+
+.PHONY: fuzz
+FUZZTIME ?= 60s
+fuzz: deps-build ## run every fuzz target for FUZZTIME each (default 60s)
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+.PHONY: bench
+bench: deps-bench build ## run the benchmarks against GDAL and nginx; prints ratios
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+	@set -e; for s in cmd/bench/*.sh; do [ -f "$$s" ] && bash "$$s"; done
+
+.PHONY: clean
+clean: ## remove build outputs
+	rm -rf bin
