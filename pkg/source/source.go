@@ -1,0 +1,24 @@
+package source
+
+import (
+	"github.com/sonla-gis/plantile/pkg/feature"
+)
+
+// Layer is one layer found at a path: a shapefile set, a GeoJSON file.
+type Layer interface {
+	// Info describes the layer as found, before reprojection.
+	Info() feature.LayerInfo
+	// Features opens a fresh stream of the layer's features from the first
+	// one. It may be called more than once; each reader must be closed.
+	Features() (feature.Reader, error)
+}
+
+// Options tune how layers are read.
+type Options struct {
+	// Encoding overrides the attribute text encoding (e.g. "windows-1258",
+	// "UTF-8"); empty means detect it (.cpg, then the dBASE LDID byte).
+	Encoding string
+	// KeepZ keeps Z values as a third coordinate; by default they are
+	// dropped, as the tiles and the web map are 2D.
+	KeepZ bool
+}
