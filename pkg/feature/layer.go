@@ -14,8 +14,8 @@ type LayerInfo struct {
 	// "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
 	// "MultiPolygon", "Geometry" (mixed or unknown) or "None".
 	GeometryType string `json:"geometry_type"`
-	// HasZ reports whether the source carries Z values (they are kept as
-	// the third coordinate only when the reader was asked to keep them).
+	// HasZ reports whether the source carries Z values (readers drop them:
+	// features are 2D).
 	HasZ bool `json:"has_z,omitempty"`
 	// Count is the number of records declared by the source header (for a
 	// shapefile, the dBASE record count or the .shx count), or -1 when it

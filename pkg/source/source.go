@@ -18,7 +18,7 @@ type Options struct {
 	// Encoding overrides the attribute text encoding (e.g. "windows-1258",
 	// "UTF-8"); empty means detect it (.cpg, then the dBASE LDID byte).
 	Encoding string
-	// KeepZ keeps Z values as a third coordinate; by default they are
-	// dropped, as the tiles and the web map are 2D.
-	KeepZ bool
 }
+
+// Z and M values are always dropped: features are 2D (orb geometries), as
+// are the tiles and the web map. LayerInfo.HasZ says when a source had Z.
