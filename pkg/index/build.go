@@ -1,0 +1,232 @@
+package index
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/paulmach/orb"
+
+	"github.com/sonla-gis/plantile/pkg/feature"
+)
+
+// Builder collects features into a new Layer. It is not safe for
+// concurrent use; the Layer it returns is.
+type Builder struct {
+	l     *Layer
+	dicts []map[any]uint32
+	names map[string]int
+	done  bool
+}
+
+// NewBuilder starts a layer described by info. Features must be in WGS 84
+// lon/lat.
+func NewBuilder(info feature.LayerInfo) *Builder {
+	l := &Layer{info: info, featGroup: []uint32{0}, groupRing: []uint32{0}, ringPoint: []uint32{0}}
+	l.schema.Fields = append([]feature.Field(nil), info.Schema.Fields...)
+	b := &Builder{l: l, names: map[string]int{}}
+	for i, f := range l.schema.Fields {
+		b.names[f.Name] = i
+	}
+	l.cols = make([]column, len(l.schema.Fields))
+	b.dicts = make([]map[any]uint32, len(l.schema.Fields))
+	for i := range l.cols {
+		l.cols[i].dict = []any{nil}
+		b.dicts[i] = map[any]uint32{}
+	}
+	return b
+}
+
+// ErrGeometry is returned (wrapped) for a geometry the index cannot store:
+// a GeometryCollection, or coordinates that are not finite lon/lat.
+var ErrGeometry = errors.New("index: unsupported geometry")
+
+// Add stores f (it keeps no reference to it). Its geometry must be a point,
+// line or polygon type, or nil.
+func (b *Builder) Add(f *feature.Feature) error {
+	if b.done {
+		return errors.New("index: Add after Layer")
+	}
+	l := b.l
+	n := len(l.ids)
+	kind, err := b.addGeometry(f.Geometry)
+	if err != nil {
+		// Roll back the partly stored geometry.
+		l.featGroup = l.featGroup[:n+1]
+		l.groupRing = l.groupRing[:l.featGroup[n]+1]
+		l.ringPoint = l.ringPoint[:l.groupRing[len(l.groupRing)-1]+1]
+		pts := l.ringPoint[len(l.ringPoint)-1]
+		l.lonlat, l.merc = l.lonlat[:2*pts], l.merc[:2*pts]
+		return fmt.Errorf("%w: record %d: %v", ErrGeometry, f.Row, err)
+	}
+	for name, v := range f.Properties {
+		if v == nil {
+			continue
+		}
+		if _, ok := b.names[name]; !ok {
+			b.addField(name, v)
+		}
+	}
+	for c := range l.cols {
+		v := f.Properties[l.schema.Fields[c].Name]
+		code := uint32(0)
+		if v != nil {
+			k, size, err := dictKey(v)
+			if err != nil {
+				return fmt.Errorf("index: record %d: field %s: %w", f.Row, l.schema.Fields[c].Name, err)
+			}
+			var ok bool
+			if code, ok = b.dicts[c][k]; !ok {
+				code = uint32(len(l.cols[c].dict))
+				b.dicts[c][k] = code
+				if jk, isJSON := k.(jsonKey); isJSON {
+					k = json.RawMessage(jk)
+				}
+				l.cols[c].dict = append(l.cols[c].dict, k)
+				l.cols[c].size += size
+			}
+		}
+		l.cols[c].vals = append(l.cols[c].vals, code)
+	}
+	bound := orb.Bound{}
+	if kind != KindNone {
+		bound = f.Geometry.Bound()
+		l.tree.Insert([2]float64(bound.Min), [2]float64(bound.Max), int32(n))
+		if l.tree.Len() == 1 {
+			l.full = bound
+		} else {
+			l.full = l.full.Union(bound)
+		}
+	}
+	l.featGroup = append(l.featGroup, uint32(len(l.groupRing)-1))
+	l.ids = append(l.ids, f.IntID())
+	l.kinds = append(l.kinds, kind)
+	l.bounds = append(l.bounds, bound)
+	return nil
+}
+
+func (b *Builder) addField(name string, v any) {
+	l := b.l
+	t := feature.String
+	switch v.(type) {
+	case int64, int:
+		t = feature.Int
+	case float64:
+		t = feature.Float
+	case bool:
+		t = feature.Bool
+	case json.RawMessage:
+		t = feature.JSON
+	}
+	b.names[name] = len(l.schema.Fields)
+	l.schema.Fields = append(l.schema.Fields, feature.Field{Name: name, Type: t})
+	l.cols = append(l.cols, column{vals: make([]uint32, len(l.ids)), dict: []any{nil}})
+	b.dicts = append(b.dicts, map[any]uint32{})
+}
+
+func (b *Builder) addGeometry(g orb.Geometry) (Kind, error) {
+	switch g := g.(type) {
+	case nil:
+		b.endGroup()
+		return KindNone, nil
+	case orb.Point:
+		if err := b.addRing([]orb.Point{g}); err != nil {
+			return 0, err
+		}
+		b.endGroup()
+		return KindPoint, nil
+	case orb.MultiPoint:
+		if err := b.addRing(g); err != nil {
+			return 0, err
+		}
+		b.endGroup()
+		return KindMultiPoint, nil
+	case orb.LineString:
+		if err := b.addRing(g); err != nil {
+			return 0, err
+		}
+		b.endGroup()
+		return KindLineString, nil
+	case orb.MultiLineString:
+		for _, ls := range g {
+			if err := b.addRing(ls); err != nil {
+				return 0, err
+			}
+		}
+		b.endGroup()
+		return KindMultiLineString, nil
+	case orb.Ring:
+		return b.addGeometry(orb.Polygon{g})
+	case orb.Polygon:
+		if err := b.addPolygon(g); err != nil {
+			return 0, err
+		}
+		return KindPolygon, nil
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if err := b.addPolygon(p); err != nil {
+				return 0, err
+			}
+		}
+		return KindMultiPolygon, nil
+	}
+	return 0, fmt.Errorf("%T", g)
+}
+
+func (b *Builder) addPolygon(p orb.Polygon) error {
+	for _, r := range p {
+		if err := b.addRing(r); err != nil {
+			return err
+		}
+	}
+	b.l.groupRing = append(b.l.groupRing, uint32(len(b.l.ringPoint)-1))
+	return nil
+}
+
+func (b *Builder) endGroup() {
+	b.l.groupRing = append(b.l.groupRing, uint32(len(b.l.ringPoint)-1))
+}
+
+func (b *Builder) addRing(pts []orb.Point) error {
+	l := b.l
+	for _, p := range pts {
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
+			return fmt.Errorf("coordinate %v is not lon/lat", p)
+		}
+		x, y := Mercator(p[0], p[1])
+		l.lonlat = append(l.lonlat, p[0], p[1])
+		l.merc = append(l.merc, x, y)
+	}
+	if len(l.lonlat)/2 > math.MaxUint32 {
+		return errors.New("more than 2^32 points in a layer")
+	}
+	l.ringPoint = append(l.ringPoint, uint32(len(l.lonlat)/2))
+	return nil
+}
+
+// Layer finishes the build and returns the immutable layer. The Builder
+// must not be used afterwards.
+func (b *Builder) Layer() *Layer {
+	b.done = true
+	return b.l
+}
+
+// Build reads every feature of r into a new Layer. It stops at the first
+// error, which names the record.
+func Build(info feature.LayerInfo, r feature.Reader) (*Layer, error) {
+	b := NewBuilder(info)
+	for {
+		f, err := r.Read()
+		if err == io.EOF {
+			return b.Layer(), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("index: read %s: %w", info.Name, err)
+		}
+		if err := b.Add(f); err != nil {
+			return nil, fmt.Errorf("index: %s: %w", info.Name, err)
+		}
+	}
+}
