@@ -1,0 +1,190 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `plantile serve` can be told. The mapstructure tags
+// are the keys of the YAML file; the environment variable of a key is
+// PLANTILE_ followed by the key in upper case (listen → PLANTILE_LISTEN).
+type Config struct {
+	// Listen is the TCP address to listen on. The default, 127.0.0.1:8080,
+	// keeps a developer's demo off the network; set ":8080" (or
+	// "0.0.0.0:8080") to serve other machines or from a container.
+	Listen string `mapstructure:"listen"`
+	// PublicURL is the absolute URL clients reach the server at, such as
+	// https://gis.sonla.gov.vn/plantile. When set it is the base of every URL
+	// the server writes (TileJSON tiles, style sources and glyphs); when
+	// empty the base comes from each request's Host and X-Forwarded-* or
+	// Forwarded headers.
+	PublicURL string `mapstructure:"public_url"`
+	// TilesDir is the directory of NAME.mbtiles tilesets. Empty serves the
+	// Son La demo tilesets bundled in the binary.
+	TilesDir string `mapstructure:"tiles_dir"`
+	// CacheDir is where the bundled tilesets are copied (SQLite needs a real
+	// file). Empty means the user cache directory (os.UserCacheDir)/plantile.
+	CacheDir string `mapstructure:"cache_dir"`
+	// StylesDir overrides the MapLibre styles bundled in the binary.
+	StylesDir string `mapstructure:"styles_dir"`
+	// FontsDir overrides the glyph PBFs bundled in the binary: one
+	// directory per font stack holding START-END.pbf files.
+	FontsDir string `mapstructure:"fonts_dir"`
+	// WebDir overrides the bundled web map (useful while editing it).
+	WebDir string `mapstructure:"web_dir"`
+	// BasemapURL is an optional basemap (raster XYZ template or style URL)
+	// the web map shows under the planning layers.
+	BasemapURL string `mapstructure:"basemap_url"`
+
+	// MaxAge is the Cache-Control max-age of tiles and glyphs.
+	MaxAge time.Duration `mapstructure:"max_age"`
+	// CORSOrigins lists the origins allowed to fetch from the server; "*"
+	// (the default) allows any.
+	CORSOrigins []string `mapstructure:"cors_origins"`
+
+	// ReadHeaderTimeout, WriteTimeout and IdleTimeout configure the HTTP
+	// server; RequestTimeout bounds the work of one request (its context);
+	// ShutdownTimeout is how long in-flight requests get to finish on stop.
+	ReadHeaderTimeout time.Duration `mapstructure:"read_header_timeout"`
+	WriteTimeout      time.Duration `mapstructure:"write_timeout"`
+	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
+	RequestTimeout    time.Duration `mapstructure:"request_timeout"`
+	ShutdownTimeout   time.Duration `mapstructure:"shutdown_timeout"`
+
+	// ReloadInterval is how often the tiles directory is polled for new,
+	// replaced and deleted tilesets; 0 disables polling (SIGHUP still
+	// reloads).
+	ReloadInterval time.Duration `mapstructure:"reload_interval"`
+	// TileCacheMB bounds the in-memory cache of tiles, in MiB; 0 disables it.
+	TileCacheMB int `mapstructure:"tile_cache_mb"`
+
+	// LogLevel is debug, info, warn or error; LogFormat is text or json.
+	LogLevel  string `mapstructure:"log_level"`
+	LogFormat string `mapstructure:"log_format"`
+	// AccessLog logs one line per request at info level.
+	AccessLog bool `mapstructure:"access_log"`
+}
+
+// Default returns the configuration used when nothing is configured.
+func Default() Config {
+	return Config{
+		Listen:            "127.0.0.1:8080",
+		MaxAge:            time.Hour,
+		CORSOrigins:       []string{"*"},
+		ReadHeaderTimeout: 5 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		RequestTimeout:    10 * time.Second,
+		ShutdownTimeout:   15 * time.Second,
+		ReloadInterval:    2 * time.Second,
+		TileCacheMB:       64,
+		LogLevel:          "info",
+		LogFormat:         "text",
+		AccessLog:         true,
+	}
+}
+
+// FieldError reports one invalid configuration value.
+type FieldError struct {
+	Key    string // the configuration key, as in the YAML file
+	Value  string // the offending value
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("config: %s %q: %s", e.Key, e.Value, e.Reason)
+}
+
+// Validate checks every field and returns all problems joined
+// (errors.Join of *FieldError), or nil.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, value, reason string) {
+		errs = append(errs, &FieldError{Key: key, Value: value, Reason: reason})
+	}
+	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", c.Listen, "want host:port, such as 127.0.0.1:8080 or :8080")
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		bad("listen", c.Listen, "port must be a number from 0 to 65535")
+	} else if strings.ContainsAny(host, " /") {
+		bad("listen", c.Listen, "bad host")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		switch {
+		case err != nil:
+			bad("public_url", c.PublicURL, "not a URL")
+		case u.Scheme != "http" && u.Scheme != "https":
+			bad("public_url", c.PublicURL, "scheme must be http or https")
+		case u.Host == "":
+			bad("public_url", c.PublicURL, "missing host")
+		case u.RawQuery != "" || u.Fragment != "":
+			bad("public_url", c.PublicURL, "must not have a query or fragment")
+		}
+	}
+	if c.BasemapURL != "" {
+		if u, err := url.Parse(c.BasemapURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			bad("basemap_url", c.BasemapURL, "want an http or https URL")
+		}
+	}
+	if c.MaxAge < 0 {
+		bad("max_age", c.MaxAge.String(), "must not be negative")
+	}
+	if len(c.CORSOrigins) == 0 {
+		bad("cors_origins", "", `list at least one origin, or "*"`)
+	}
+	for _, o := range c.CORSOrigins {
+		if o == "*" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("cors_origins", o, `want "*" or an origin such as https://example.org`)
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{
+		{"read_header_timeout", c.ReadHeaderTimeout},
+		{"write_timeout", c.WriteTimeout},
+		{"idle_timeout", c.IdleTimeout},
+		{"request_timeout", c.RequestTimeout},
+		{"shutdown_timeout", c.ShutdownTimeout},
+	} {
+		if d.v <= 0 {
+			bad(d.key, d.v.String(), "must be positive")
+		}
+	}
+	if c.RequestTimeout > 0 && c.WriteTimeout > 0 && c.RequestTimeout > c.WriteTimeout {
+		bad("request_timeout", c.RequestTimeout.String(), "must not exceed write_timeout ("+c.WriteTimeout.String()+")")
+	}
+	if c.ReloadInterval < 0 {
+		bad("reload_interval", c.ReloadInterval.String(), "must not be negative (0 disables polling)")
+	} else if c.ReloadInterval > 0 && c.ReloadInterval < 100*time.Millisecond {
+		bad("reload_interval", c.ReloadInterval.String(), "must be at least 100ms")
+	}
+	if c.TileCacheMB < 0 {
+		bad("tile_cache_mb", strconv.Itoa(c.TileCacheMB), "must not be negative (0 disables the cache)")
+	}
+	if _, err := c.Level(); err != nil {
+		bad("log_level", c.LogLevel, "want debug, info, warn or error")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log_format", c.LogFormat, "want text or json")
+	}
+	return errors.Join(errs...)
+}
+
+// Level returns LogLevel as a slog.Level.
+func (c Config) Level() (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(c.LogLevel))
+	return l, err
+}
