@@ -67,7 +67,9 @@ tile_cache_mb: 7
 		{"file over default", nil, nil, func(c config.Config) (string, string) { return c.Listen, "127.0.0.1:9001" }},
 		{"file duration", nil, nil, func(c config.Config) (string, string) { return c.MaxAge.String(), (10 * time.Minute).String() }},
 		{"file list", nil, nil, func(c config.Config) (string, string) { return c.CORSOrigins[1], "https://b.example" }},
-		{"default kept", nil, nil, func(c config.Config) (string, string) { return c.RequestTimeout.String(), config.Default().RequestTimeout.String() }},
+		{"default kept", nil, nil, func(c config.Config) (string, string) {
+			return c.RequestTimeout.String(), config.Default().RequestTimeout.String()
+		}},
 		{"env over file", map[string]string{"PLANTILE_LISTEN": "127.0.0.1:9002"}, nil, func(c config.Config) (string, string) { return c.Listen, "127.0.0.1:9002" }},
 		{"env tiles dir", map[string]string{"PLANTILE_TILES_DIR": "/from/env"}, nil, func(c config.Config) (string, string) { return c.TilesDir, "/from/env" }},
 		{"env public url", map[string]string{"PLANTILE_PUBLIC_URL": "http://env.example"}, nil, func(c config.Config) (string, string) { return c.PublicURL, "http://env.example" }},
