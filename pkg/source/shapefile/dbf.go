@@ -1,0 +1,257 @@
+package shapefile
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/sonla-gis/plantile/pkg/feature"
+)
+
+// dbfHeader is what the reader needs from a dBASE III+ table header.
+type dbfHeader struct {
+	records   int64
+	headerLen int
+	recordLen int
+	ldid      byte
+	fields    []dbfField // readable fields, in order
+	schema    feature.Schema
+	warnings  []string
+}
+
+type dbfField struct {
+	name   string
+	kind   byte // dBASE type letter
+	typ    feature.FieldType
+	offset int // within the record, after the deletion flag
+	width  int
+}
+
+const maxDBFHeader = 1 << 16 // the header length is a uint16
+
+// readDBFHeader reads the header and field descriptors of a dBASE table
+// and leaves r at the first record. pick chooses the text decoder from the
+// language driver id; field names are decoded with it.
+func readDBFHeader(r io.Reader, pick func(ldid byte) *textDecoder) (*dbfHeader, *textDecoder, error) {
+	var fixed [32]byte
+	if _, err := io.ReadFull(r, fixed[:]); err != nil {
+		return nil, nil, fmt.Errorf("header: %w", unexpected(err))
+	}
+	h := &dbfHeader{
+		records:   int64(binary.LittleEndian.Uint32(fixed[4:])),
+		headerLen: int(binary.LittleEndian.Uint16(fixed[8:])),
+		recordLen: int(binary.LittleEndian.Uint16(fixed[10:])),
+		ldid:      fixed[29],
+	}
+	if h.headerLen < 33 {
+		return nil, nil, fmt.Errorf("header length %d is shorter than the 33-byte minimum", h.headerLen)
+	}
+	if h.recordLen < 1 {
+		return nil, nil, fmt.Errorf("record length %d, want at least 1", h.recordLen)
+	}
+	dec := pick(h.ldid)
+	rest := make([]byte, h.headerLen-32) // bounded by maxDBFHeader
+	if _, err := io.ReadFull(r, rest); err != nil {
+		return nil, nil, fmt.Errorf("header: %w", unexpected(err))
+	}
+	offset := 0
+	seen := map[string]bool{}
+	for i := 0; ; i++ {
+		d := rest[32*i:]
+		if len(d) == 0 || d[0] == 0x0D {
+			break
+		}
+		if len(d) < 32 {
+			// Some writers omit the terminator when the header is exact;
+			// a partial descriptor is an error.
+			if len(d) == 1 {
+				break
+			}
+			return nil, nil, fmt.Errorf("field descriptor %d is cut short by the header length %d", i+1, h.headerLen)
+		}
+		raw := d[:11]
+		if n := bytes.IndexByte(raw, 0); n >= 0 {
+			raw = raw[:n]
+		}
+		name := dec.decode(bytes.TrimSpace(raw))
+		kind := d[11]
+		width := int(d[16])
+		decimals := int(d[17])
+		if kind == 'C' {
+			// Clipper and FoxPro store character widths over 255 with the
+			// decimal count as the high byte.
+			width += 256 * decimals
+			decimals = 0
+		}
+		f := dbfField{name: name, kind: kind, offset: offset, width: width}
+		offset += width
+		if name == "" {
+			name = fmt.Sprintf("field_%d", i+1)
+			f.name = name
+		}
+		for n := 2; seen[f.name]; n++ {
+			f.name = fmt.Sprintf("%s_%d", name, n)
+		}
+		if f.name != name {
+			h.warnings = append(h.warnings, fmt.Sprintf("field %d: duplicate name %q renamed %q", i+1, name, f.name))
+		}
+		switch kind {
+		case 'C':
+			f.typ = feature.String
+		case 'N':
+			f.typ = feature.Float
+			if decimals == 0 && width <= 18 {
+				f.typ = feature.Int
+			}
+		case 'F':
+			f.typ = feature.Float
+		case 'L':
+			f.typ = feature.Bool
+		case 'D':
+			f.typ = feature.Date
+		default:
+			h.warnings = append(h.warnings, fmt.Sprintf("field %q: dBASE type %q is not supported (memo, binary or dBASE 7 type); skipped", name, kind))
+			continue
+		}
+		seen[f.name] = true
+		h.fields = append(h.fields, f)
+		h.schema.Fields = append(h.schema.Fields, feature.Field{Name: f.name, Type: f.typ, Width: width, Decimals: decimals})
+	}
+	if 1+offset > h.recordLen {
+		return nil, nil, fmt.Errorf("fields need %d bytes per record but the header says records are %d bytes", 1+offset, h.recordLen)
+	}
+	if 1+offset < h.recordLen {
+		h.warnings = append(h.warnings, fmt.Sprintf(".dbf records are %d bytes, fields use %d; the rest is ignored", h.recordLen, 1+offset))
+	}
+	return h, dec, nil
+}
+
+// unexpected turns io.EOF into io.ErrUnexpectedEOF: inside a header or a
+// record, running out of data means the file is truncated.
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// decodeRecord fills props from one record (deletion flag included).
+func (h *dbfHeader) decodeRecord(rec []byte, dec *textDecoder, props feature.Properties) {
+	data := rec[1:]
+	for i := range h.fields {
+		f := &h.fields[i]
+		props[f.name] = decodeValue(f, data[f.offset:f.offset+f.width], dec)
+	}
+}
+
+func decodeValue(f *dbfField, b []byte, dec *textDecoder) any {
+	switch f.kind {
+	case 'C':
+		b = trimRight(b)
+		if len(b) == 0 {
+			return nil
+		}
+		return dec.decode(b)
+	case 'N', 'F':
+		b = trim(b)
+		if len(b) == 0 || b[0] == '*' {
+			return nil
+		}
+		if f.typ == feature.Int {
+			if v, ok := parseInt(b); ok {
+				return v
+			}
+			// A writer may put "12.0" or "1e3" in an integer field.
+			if v, err := strconv.ParseFloat(string(b), 64); err == nil && v == float64(int64(v)) {
+				return int64(v)
+			}
+			return nil
+		}
+		if v, err := strconv.ParseFloat(string(b), 64); err == nil {
+			return v
+		}
+		// Some locales write a decimal comma.
+		if c := bytes.IndexByte(b, ','); c >= 0 {
+			t := bytes.Replace(b, []byte{','}, []byte{'.'}, 1)
+			if v, err := strconv.ParseFloat(string(t), 64); err == nil {
+				return v
+			}
+		}
+		return nil
+	case 'L':
+		b = trim(b)
+		if len(b) == 0 {
+			return nil
+		}
+		switch b[0] {
+		case 'T', 't', 'Y', 'y':
+			return true
+		case 'F', 'f', 'N', 'n':
+			return false
+		}
+		return nil
+	case 'D':
+		b = trim(b)
+		if len(b) != 8 {
+			return nil
+		}
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return nil
+			}
+		}
+		month := int(b[4]-'0')*10 + int(b[5]-'0')
+		day := int(b[6]-'0')*10 + int(b[7]-'0')
+		if month < 1 || month > 12 || day < 1 || day > 31 {
+			return nil // "00000000" and the like mean no date
+		}
+		d := [10]byte{b[0], b[1], b[2], b[3], '-', b[4], b[5], '-', b[6], b[7]}
+		return string(d[:])
+	}
+	return nil
+}
+
+// parseInt parses an optionally signed decimal integer without allocating.
+func parseInt(b []byte) (int64, bool) {
+	neg := false
+	switch b[0] {
+	case '-':
+		neg = true
+		b = b[1:]
+	case '+':
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == 0 || c == '\t' || c == '\r' || c == '\n' }
+
+func trimRight(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func trim(b []byte) []byte {
+	b = trimRight(b)
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	return b
+}

@@ -1,0 +1,227 @@
+package shapefile
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+	"golang.org/x/text/unicode/norm"
+)
+
+// codePages maps Windows/DOS code page numbers to decoders.
+var codePages = map[int]encoding.Encoding{
+	437: charmap.CodePage437, 850: charmap.CodePage850, 852: charmap.CodePage852,
+	855: charmap.CodePage855, 858: charmap.CodePage858, 860: charmap.CodePage860,
+	862: charmap.CodePage862, 863: charmap.CodePage863, 865: charmap.CodePage865,
+	866: charmap.CodePage866, 874: charmap.Windows874,
+	1250: charmap.Windows1250, 1251: charmap.Windows1251, 1252: charmap.Windows1252,
+	1253: charmap.Windows1253, 1254: charmap.Windows1254, 1255: charmap.Windows1255,
+	1256: charmap.Windows1256, 1257: charmap.Windows1257, 1258: charmap.Windows1258,
+	10000: charmap.Macintosh, 932: japanese.ShiftJIS, 936: simplifiedchinese.GBK,
+	949: korean.EUCKR, 950: traditionalchinese.Big5,
+}
+
+// ldidCodePages maps the dBASE language driver id (header byte 29) to a
+// code page, after the table ESRI publishes for ArcGIS ("Language driver
+// IDs and code pages"). 0 means none was recorded.
+var ldidCodePages = map[byte]int{
+	0x01: 437, 0x02: 850, 0x03: 1252, 0x04: 10000, 0x08: 865, 0x09: 437,
+	0x0A: 850, 0x0B: 437, 0x0D: 437, 0x0E: 850, 0x0F: 437, 0x10: 850,
+	0x11: 437, 0x12: 850, 0x13: 932, 0x14: 850, 0x15: 437, 0x16: 850,
+	0x17: 865, 0x18: 437, 0x19: 437, 0x1A: 850, 0x1B: 437, 0x1C: 863,
+	0x1D: 850, 0x1F: 852, 0x22: 852, 0x23: 852, 0x24: 860, 0x25: 850,
+	0x26: 866, 0x37: 850, 0x40: 852, 0x4D: 936, 0x4E: 949, 0x4F: 950,
+	0x50: 874, 0x57: 1252, 0x58: 1252, 0x59: 1252, 0x64: 852, 0x65: 866,
+	0x66: 865, 0x67: 861, 0x6A: 737, 0x6B: 857, 0x6C: 863, 0x78: 950,
+	0x79: 949, 0x7A: 936, 0x7B: 932, 0x7C: 874, 0x7D: 1255, 0x7E: 1256,
+	0x86: 737, 0x87: 852, 0x88: 857, 0xC8: 1250, 0xC9: 1251, 0xCA: 1254,
+	0xCB: 1253, 0xCC: 1257,
+}
+
+// textDecoder turns dBASE bytes into NFC UTF-8 strings.
+type textDecoder struct {
+	name  string     // e.g. "windows-1258"
+	utf8  bool       // bytes are UTF-8
+	table *[256]rune // single-byte code page, else nil
+	multi encoding.Encoding
+	// lenient: bytes are UTF-8 where valid, else windows-1252 (the default
+	// when nothing says what the encoding is).
+	lenient bool
+	buf     []byte
+}
+
+// newDecoder returns the decoder for a resolved encoding.
+func newDecoder(name string, enc encoding.Encoding) *textDecoder {
+	d := &textDecoder{name: name}
+	switch {
+	case enc == nil || enc == encoding.Nop:
+		d.utf8 = true
+	default:
+		if cm, ok := enc.(*charmap.Charmap); ok {
+			var t [256]rune
+			for i := range t {
+				t[i] = cm.DecodeByte(byte(i))
+			}
+			d.table = &t
+		} else {
+			d.multi = enc
+		}
+	}
+	return d
+}
+
+func lenientDecoder() *textDecoder {
+	d := newDecoder("UTF-8", nil)
+	d.lenient = true
+	d.table = newDecoder("", charmap.Windows1252).table
+	return d
+}
+
+// decode returns b as an NFC UTF-8 string; b is already trimmed.
+func (d *textDecoder) decode(b []byte) string {
+	ascii := true
+	for _, c := range b {
+		if c >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return string(b)
+	}
+	var s string
+	switch {
+	case d.utf8 && (!d.lenient || utf8.Valid(b)):
+		s = string(b)
+	case d.table != nil:
+		d.buf = d.buf[:0]
+		for _, c := range b {
+			d.buf = utf8.AppendRune(d.buf, d.table[c])
+		}
+		s = string(d.buf)
+	default:
+		out, err := d.multi.NewDecoder().Bytes(b)
+		if err != nil {
+			s = strings.ToValidUTF8(string(b), "\uFFFD")
+		} else {
+			s = string(out)
+		}
+	}
+	if !norm.NFC.IsNormalString(s) {
+		s = norm.NFC.String(s)
+	}
+	return s
+}
+
+// lookupEncoding resolves an encoding name as found in a .cpg file or given
+// by a user: "UTF-8", "1258", "CP1258", "windows-1258", "ANSI 1252",
+// "88591", "ISO-8859-1", "LDID/87" or any IANA name. The returned name is
+// canonical ("windows-1258"); a nil encoding means UTF-8.
+func lookupEncoding(s string) (string, encoding.Encoding, error) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	u = strings.TrimPrefix(u, "\ufeff")
+	switch strings.NewReplacer("-", "", "_", "", " ", "").Replace(u) {
+	case "UTF8":
+		return "UTF-8", nil, nil
+	case "88591", "ISO88591", "LATIN1":
+		return "ISO-8859-1", charmap.ISO8859_1, nil
+	}
+	if rest, ok := strings.CutPrefix(u, "LDID/"); ok {
+		if id, err := strconv.Atoi(rest); err == nil && id >= 0 && id < 256 {
+			if cp, ok := ldidCodePages[byte(id)]; ok {
+				return codePage(cp)
+			}
+		}
+	}
+	num := u
+	for _, p := range []string{"WINDOWS-", "WINDOWS", "ANSI ", "ANSI", "CP", "IBM", "OEM "} {
+		if rest, ok := strings.CutPrefix(num, p); ok {
+			num = strings.TrimSpace(rest)
+			break
+		}
+	}
+	if n, err := strconv.Atoi(num); err == nil {
+		if n >= 88591 && n <= 885916 { // "88595" as ArcGIS writes ISO-8859-5
+			return lookupEncoding("ISO-8859-" + strconv.Itoa(n-88590))
+		}
+		return codePage(n)
+	}
+	enc, err := ianaindex.IANA.Encoding(strings.TrimSpace(s))
+	if err != nil || enc == nil {
+		return "", nil, fmt.Errorf("unknown text encoding %q", s)
+	}
+	name, err := ianaindex.IANA.Name(enc)
+	if err != nil {
+		name = strings.TrimSpace(s)
+	}
+	if name == "UTF-8" {
+		return name, nil, nil
+	}
+	return name, enc, nil
+}
+
+func codePage(n int) (string, encoding.Encoding, error) {
+	enc, ok := codePages[n]
+	if !ok {
+		return "", nil, fmt.Errorf("code page %d is not supported", n)
+	}
+	if n >= 1250 && n <= 1258 || n == 874 {
+		return "windows-" + strconv.Itoa(n), enc, nil
+	}
+	if n == 10000 {
+		return "macintosh", enc, nil
+	}
+	if name, err := ianaindex.IANA.Name(enc); err == nil {
+		return name, enc, nil
+	}
+	return "CP" + strconv.Itoa(n), enc, nil
+}
+
+// chooseEncoding decides how to decode a table's text, in this order: the
+// caller's override (it exists for files whose .cpg or LDID lies), the
+// .cpg file, the dBASE language driver id, else UTF-8 where valid and
+// windows-1252 otherwise. It returns the decoder, the LayerInfo.Encoding
+// text and warnings. An encoding that cannot be decoded falls back to
+// ISO-8859-1, which maps every byte to one character and so loses nothing,
+// with a warning.
+func chooseEncoding(override, cpg string, haveCPG bool, ldid byte) (*textDecoder, string, []string) {
+	var warns []string
+	fallback := func(why string) (*textDecoder, string, []string) {
+		warns = append(warns, why+"; text decoded as ISO-8859-1 (byte for byte), set the encoding explicitly")
+		return newDecoder("ISO-8859-1", charmap.ISO8859_1), "ISO-8859-1 (fallback)", warns
+	}
+	if override != "" {
+		name, enc, err := lookupEncoding(override)
+		if err == nil {
+			return newDecoder(name, enc), name + " (override)", warns
+		}
+		warns = append(warns, fmt.Sprintf("encoding override %q: %v; ignored", override, err))
+	}
+	if haveCPG && strings.TrimSpace(cpg) != "" {
+		name, enc, err := lookupEncoding(cpg)
+		if err == nil {
+			return newDecoder(name, enc), name + " (.cpg)", warns
+		}
+		return fallback(fmt.Sprintf(".cpg says %q: %v", strings.TrimSpace(cpg), err))
+	}
+	if ldid != 0 {
+		cp, ok := ldidCodePages[ldid]
+		if !ok {
+			return fallback(fmt.Sprintf("unknown dBASE language driver id 0x%02X", ldid))
+		}
+		name, enc, err := codePage(cp)
+		if err != nil {
+			return fallback(fmt.Sprintf("dBASE language driver id 0x%02X: %v", ldid, err))
+		}
+		return newDecoder(name, enc), fmt.Sprintf("%s (LDID 0x%02X)", name, ldid), warns
+	}
+	return lenientDecoder(), "UTF-8 (default)", warns
+}

@@ -1,0 +1,396 @@
+package shapefile
+
+import (
+	"archive/zip"
+	"bufio"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sonla-gis/plantile/pkg/feature"
+)
+
+// Layer is one shapefile set: a .shp and the siblings found with it. It
+// satisfies source.Layer.
+type Layer struct {
+	info    feature.LayerInfo
+	zipPath string // archive on disk, or "" for plain files
+	dir     string // directory on disk, for plain files
+	shp     string // member paths within dir or the archive
+	dbf     string // "" when there is none
+	decoder func() *textDecoder
+}
+
+// Info describes the layer as found: name, source path, geometry type,
+// record count, schema, .prj text, text encoding and warnings.
+func (l *Layer) Info() feature.LayerInfo {
+	info := l.info
+	info.Schema.Fields = append([]feature.Field(nil), l.info.Schema.Fields...)
+	info.Warnings = append([]string(nil), l.info.Warnings...)
+	return info
+}
+
+// Features opens a new stream over the layer's records. Each call reopens
+// the files (or the archive members, decompressed as they are read).
+func (l *Layer) Features() (feature.Reader, error) {
+	fsys, closer, err := l.open()
+	if err != nil {
+		return nil, err
+	}
+	closers := []io.Closer{closer}
+	shp, err := fsys.Open(l.shp)
+	if err != nil {
+		closeAll(closers)
+		return nil, fmt.Errorf("shapefile: open %s: %w", l.info.Source, err)
+	}
+	closers = append(closers, shp)
+	var dbf io.Reader
+	dbfName := siblingName(l.info.Source, ".dbf")
+	if l.dbf != "" {
+		f, err := fsys.Open(l.dbf)
+		if err != nil {
+			closeAll(closers)
+			return nil, fmt.Errorf("shapefile: open %s: %w", dbfName, err)
+		}
+		closers = append(closers, f)
+		dbf = f
+	}
+	pick := func(byte) *textDecoder { return l.decoder() }
+	return newReader(l.info.Source, dbfName, shp, dbf, pick, closers)
+}
+
+func closeAll(cs []io.Closer) {
+	for i := len(cs) - 1; i >= 0; i-- {
+		if cs[i] != nil {
+			cs[i].Close()
+		}
+	}
+}
+
+// open returns the file system holding the set and what to close after.
+func (l *Layer) open() (fs.FS, io.Closer, error) {
+	if l.zipPath == "" {
+		return os.DirFS(l.dir), io.NopCloser(nil), nil
+	}
+	z, err := zip.OpenReader(l.zipPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("shapefile: open %s: %w", l.zipPath, err)
+	}
+	return z, z, nil
+}
+
+// Open finds the shapefile sets at path and reads their headers. path is
+// a .shp file (siblings .shx, .dbf, .prj and .cpg are matched
+// case-insensitively), a directory (every set in it, by name), or a .zip
+// archive (every set anywhere inside, by path). A .shp alone is enough:
+// without .shx the count comes from the .dbf, without .dbf features have
+// no properties.
+func Open(p string, opts Options) ([]*Layer, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("shapefile: %w", err)
+	}
+	if st.IsDir() {
+		return openDir(p, opts)
+	}
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".zip":
+		return openZip(p, opts)
+	case ".shp":
+		dir, base := filepath.Split(p)
+		if dir == "" {
+			dir = "."
+		}
+		names, err := listDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		l, err := loadLayer(os.DirFS(dir), names, base, p, opts)
+		if err != nil {
+			return nil, err
+		}
+		l.dir = dir
+		return []*Layer{l}, nil
+	}
+	return nil, fmt.Errorf("shapefile: %s is not a .shp, .zip or directory", p)
+}
+
+func listDir(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("shapefile: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
+}
+
+func openDir(dir string, opts Options) ([]*Layer, error) {
+	names, err := listDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var layers []*Layer
+	for _, n := range names {
+		if !strings.EqualFold(path.Ext(n), ".shp") {
+			continue
+		}
+		l, err := loadLayer(os.DirFS(dir), names, n, filepath.Join(dir, n), opts)
+		if err != nil {
+			return nil, err
+		}
+		l.dir = dir
+		layers = append(layers, l)
+	}
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("shapefile: no .shp file in %s", dir)
+	}
+	return layers, nil
+}
+
+func openZip(zipPath string, opts Options) ([]*Layer, error) {
+	z, err := zip.OpenReader(zipPath)
+	if err != nil {
+		return nil, fmt.Errorf("shapefile: open %s: %w", zipPath, err)
+	}
+	defer z.Close()
+	byDir := map[string][]string{}
+	var shps []string
+	for _, f := range z.File {
+		name := f.Name
+		if strings.HasSuffix(name, "/") || strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(path.Base(name), "._") || !fs.ValidPath(name) {
+			continue
+		}
+		dir, base := path.Split(name)
+		byDir[dir] = append(byDir[dir], base)
+		if strings.EqualFold(path.Ext(base), ".shp") {
+			shps = append(shps, name)
+		}
+	}
+	sort.Strings(shps)
+	var layers []*Layer
+	for _, name := range shps {
+		dir, base := path.Split(name)
+		sub := fs.FS(z)
+		if dir != "" {
+			if sub, err = fs.Sub(z, strings.TrimSuffix(dir, "/")); err != nil {
+				return nil, fmt.Errorf("shapefile: %s: %w", zipPath, err)
+			}
+		}
+		l, err := loadLayer(sub, byDir[dir], base, zipPath+"/"+name, opts)
+		if err != nil {
+			return nil, err
+		}
+		l.zipPath = zipPath
+		l.shp = name
+		if l.dbf != "" {
+			l.dbf = dir + l.dbf
+		}
+		layers = append(layers, l)
+	}
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("shapefile: no .shp file in %s", zipPath)
+	}
+	return layers, nil
+}
+
+// sibling returns the name in names with the base of shp and extension ext,
+// preferring the same case, else matching case-insensitively; "" if none.
+func sibling(names []string, shp, ext string) string {
+	want := strings.TrimSuffix(shp, path.Ext(shp))
+	var folded string
+	for _, n := range names {
+		e := path.Ext(n)
+		if !strings.EqualFold(e, ext) {
+			continue
+		}
+		b := strings.TrimSuffix(n, e)
+		if b == want && e == ext {
+			return n
+		}
+		if strings.EqualFold(b, want) && folded == "" {
+			folded = n
+		}
+	}
+	return folded
+}
+
+// siblingName swaps the extension of a .shp path for ext, for messages.
+func siblingName(shp, ext string) string {
+	return strings.TrimSuffix(shp, path.Ext(shp)) + ext
+}
+
+const (
+	maxSmallFile = 1 << 20 // .prj and .cpg are a few hundred bytes
+	sampleBytes  = 4 << 20 // .dbf bytes sampled to guess an unknown encoding
+)
+
+func readSmall(fsys fs.FS, name string) (string, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSmallFile))
+	return string(b), err
+}
+
+// loadLayer reads the headers of the set whose .shp is named shp in fsys;
+// names lists the files beside it and source is the path shown to users.
+func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*Layer, error) {
+	l := &Layer{shp: shp}
+	l.info.Name = strings.TrimSuffix(shp, path.Ext(shp))
+	l.info.Source = source
+	info := &l.info
+
+	f, err := fsys.Open(shp)
+	if err != nil {
+		return nil, fmt.Errorf("shapefile: open %s: %w", source, err)
+	}
+	var hb [headerLen]byte
+	_, err = io.ReadFull(f, hb[:])
+	f.Close()
+	if err != nil {
+		return nil, &feature.Error{File: source, Reason: "cannot read the 100-byte header", Err: unexpected(err)}
+	}
+	h, err := parseHeader(hb[:])
+	if err != nil {
+		return nil, &feature.Error{File: source, Reason: err.Error()}
+	}
+	info.GeometryType = geometryTypes[h.shapeType]
+	info.HasZ = hasZ(h.shapeType)
+	info.Count = -1
+
+	shxCount := int64(-1)
+	if shx := sibling(names, shp, ".shx"); shx != "" {
+		shxCount, err = readSHXCount(fsys, shx)
+		if err != nil {
+			info.Warnings = append(info.Warnings, fmt.Sprintf(".shx ignored: %v", err))
+		}
+	} else {
+		info.Warnings = append(info.Warnings, "no .shx index; the .shp is read without it")
+	}
+	if prj := sibling(names, shp, ".prj"); prj != "" {
+		if info.CRS, err = readSmall(fsys, prj); err != nil {
+			return nil, fmt.Errorf("shapefile: read %s: %w", siblingName(source, ".prj"), err)
+		}
+	}
+	cpg, haveCPG := "", false
+	if name := sibling(names, shp, ".cpg"); name != "" {
+		if cpg, err = readSmall(fsys, name); err != nil {
+			return nil, fmt.Errorf("shapefile: read %s: %w", siblingName(source, ".cpg"), err)
+		}
+		haveCPG = true
+	}
+
+	l.dbf = sibling(names, shp, ".dbf")
+	if l.dbf == "" {
+		info.Warnings = append(info.Warnings, "no .dbf table; features have no attributes")
+		info.Count = shxCount
+		l.decoder = lenientDecoder
+		return l, nil
+	}
+	dbfName := siblingName(source, ".dbf")
+	df, err := fsys.Open(l.dbf)
+	if err != nil {
+		return nil, fmt.Errorf("shapefile: open %s: %w", dbfName, err)
+	}
+	defer df.Close()
+	br := bufio.NewReaderSize(df, dbfBufferSize)
+	var label string
+	var encWarns []string
+	var chosen *textDecoder
+	pick := func(ldid byte) *textDecoder {
+		chosen, label, encWarns = chooseEncoding(opts.Encoding, cpg, haveCPG, ldid)
+		return chosen
+	}
+	t, _, err := readDBFHeader(br, pick)
+	if err != nil {
+		return nil, &feature.Error{File: dbfName, Reason: err.Error()}
+	}
+	info.Schema = t.schema
+	info.Count = t.records
+	info.Warnings = append(info.Warnings, encWarns...)
+	info.Warnings = append(info.Warnings, t.warnings...)
+	if shxCount >= 0 && shxCount != t.records {
+		info.Warnings = append(info.Warnings, fmt.Sprintf("the .shx indexes %d records but the .dbf has %d", shxCount, t.records))
+	}
+	name, lenient, table, multi := chosen.name, chosen.lenient, chosen.table, chosen.multi
+	if lenient && !sampleIsUTF8(br, t) {
+		// Nothing names the encoding and the text is not UTF-8: windows-1252
+		// is the usual answer (and lossless for ISO-8859-1 letters).
+		label = "windows-1252 (guessed: text is not UTF-8)"
+		info.Warnings = append(info.Warnings, "no .cpg and no code page in the .dbf, and the text is not UTF-8: read as windows-1252; set the encoding if names look wrong")
+		name, lenient = "windows-1252", false
+	}
+	info.Encoding = label
+	l.decoder = func() *textDecoder {
+		return &textDecoder{name: name, utf8: table == nil && multi == nil, lenient: lenient, table: table, multi: multi}
+	}
+	return l, nil
+}
+
+// readSHXCount returns the number of records the index file holds.
+func readSHXCount(fsys fs.FS, name string) (int64, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return -1, err
+	}
+	defer f.Close()
+	var hb [headerLen]byte
+	if _, err := io.ReadFull(f, hb[:]); err != nil {
+		return -1, fmt.Errorf("header: %w", unexpected(err))
+	}
+	h, err := parseHeader(hb[:])
+	if err != nil {
+		return -1, err
+	}
+	if h.fileBytes < headerLen || (h.fileBytes-headerLen)%8 != 0 {
+		return -1, fmt.Errorf("length %d bytes is not a 100-byte header plus 8-byte entries", h.fileBytes)
+	}
+	return (h.fileBytes - headerLen) / 8, nil
+}
+
+// sampleIsUTF8 reports whether the character fields of the first records
+// (up to sampleBytes) are valid UTF-8. It peeks without consuming.
+func sampleIsUTF8(br *bufio.Reader, t *dbfHeader) bool {
+	n := 0
+	buf := make([]byte, t.recordLen)
+	for n < sampleBytes {
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return true
+		}
+		n += len(buf)
+		for _, f := range t.fields {
+			if f.kind == 'C' && !utf8.Valid(buf[1+f.offset:1+f.offset+f.width]) {
+				// A multi-byte character cut by the field width is still
+				// UTF-8: accept an incomplete sequence at the very end.
+				v := trimRight(buf[1+f.offset : 1+f.offset+f.width])
+				if !utf8.Valid(v) && !validButCut(v) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+func validButCut(b []byte) bool {
+	for i := 1; i <= 3 && i <= len(b); i++ {
+		if utf8.Valid(b[:len(b)-i]) && !utf8.FullRune(b[len(b)-i:]) {
+			return true
+		}
+	}
+	return false
+}
