@@ -19,8 +19,8 @@ type description struct {
 }
 
 // describe asks PROJ what a CRS definition is: its name, its EPSG code
-// (from the definition, else identified from the EPSG database with at
-// least 90% confidence), and whether it is geographic. go-proj does not
+// (from the definition, else identified in the EPSG database as equivalent,
+// PROJ confidence 70 or more), and whether it is geographic. go-proj does not
 // expose these calls, hence this small piece of cgo. It uses its own PROJ
 // context, so it is safe to call from any goroutine.
 func describe(def string) (description, error) {
@@ -62,7 +62,7 @@ func describe(def string) (description, error) {
 	if list != nil {
 		defer C.proj_list_destroy(list)
 		defer C.proj_int_list_destroy(confidence)
-		if C.proj_list_get_count(list) > 0 && *confidence >= 90 {
+		if C.proj_list_get_count(list) > 0 && *confidence >= 70 {
 			m := C.proj_list_get(ctx, list, 0)
 			d.epsg, _ = strconv.Atoi(C.GoString(C.proj_get_id_code(m, 0)))
 			C.proj_destroy(m)

@@ -9,5 +9,5 @@
 // The one rule that matters most in Son La: a layer in VN-2000 must be moved
 // to WGS 84 with the official EPSG:6960 transformation even when its .prj
 // carries no TOWGS84 and uses non-standard names, or every feature lands
-// about 222 m off. See IsVN2000Rule for the exact rule applied to WKT.
+// about 222 m off. See FromWKT for the exact rule applied to WKT.
 package crs

@@ -65,6 +65,17 @@ func FromWKT(s string) (*CRS, error) {
 	return c, nil
 }
 
+// VN2000 applies FromWKT's VN-2000 rule to a parsed WKT without calling
+// PROJ. It returns the CRS when the rule recognises VN-2000, and nil, nil
+// when it does not.
+func VN2000(root *Node) (*CRS, error) {
+	w, err := readWKT(root)
+	if err != nil {
+		return nil, err
+	}
+	return w.vn2000()
+}
+
 // wktCRS holds what plantile reads from a WKT for itself.
 type wktCRS struct {
 	name       string

@@ -253,3 +253,34 @@ func (n *Node) Numbers() []float64 {
 	}
 	return out
 }
+
+// String writes the node back as WKT with [ ] brackets; ParseWKT reads it
+// back to the same tree.
+func (n *Node) String() string {
+	var b strings.Builder
+	n.write(&b)
+	return b.String()
+}
+
+func (n *Node) write(b *strings.Builder) {
+	b.WriteString(n.Keyword)
+	b.WriteByte('[')
+	for i, a := range n.Args {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		switch a := a.(type) {
+		case string:
+			b.WriteByte('"')
+			b.WriteString(strings.ReplaceAll(a, `"`, `""`))
+			b.WriteByte('"')
+		case float64:
+			b.WriteString(strconv.FormatFloat(a, 'g', -1, 64))
+		case Word:
+			b.WriteString(string(a))
+		case *Node:
+			a.write(b)
+		}
+	}
+	b.WriteByte(']')
+}
