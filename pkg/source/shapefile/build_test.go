@@ -3,8 +3,8 @@ package shapefile_test
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
 )
@@ -116,7 +116,8 @@ func dbfFile(ldid byte, fields []dbfField, rows ...[]string) []byte {
 		}
 		buf.WriteString(flag)
 		for i, f := range fields {
-			buf.WriteString(fmt.Sprintf("%-*s", f.width, r[i])[:f.width])
+			v := r[i] + strings.Repeat(" ", max(0, f.width-len(r[i])))
+			buf.WriteString(v[:f.width]) // widths are in bytes
 		}
 	}
 	buf.WriteByte(0x1A)
