@@ -278,3 +278,38 @@ func dictKey(v any) (any, int, error) {
 	}
 	return nil, 0, fmt.Errorf("index: unsupported property value type %T", v)
 }
+
+// Groups returns the range of groups of feature i: the polygons of a
+// MultiPolygon, or a single group for any other kind.
+func (l *Layer) Groups(i int) (g0, g1 int) {
+	return int(l.featGroup[i]), int(l.featGroup[i+1])
+}
+
+// Rings returns the range of rings of group g; the first ring of a polygon
+// is its exterior.
+func (l *Layer) Rings(g int) (r0, r1 int) {
+	return int(l.groupRing[g]), int(l.groupRing[g+1])
+}
+
+// RingMercator returns the flat x,y Web Mercator coordinates of ring r. The
+// slice must not be modified.
+func (l *Layer) RingMercator(r int) []float64 {
+	return l.merc[2*l.ringPoint[r] : 2*l.ringPoint[r+1]]
+}
+
+// MercatorBound returns the bounds of feature i in Web Mercator world
+// units (y down).
+func (l *Layer) MercatorBound(i int) orb.Bound {
+	b := l.bounds[i]
+	x0, y1 := Mercator(b.Min[0], b.Min[1])
+	x1, y0 := Mercator(b.Max[0], b.Max[1])
+	return orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
+}
+
+// LonLat converts Web Mercator world units back to lon/lat.
+func LonLat(x, y float64) (lon, lat float64) {
+	return x*360 - 180, math.Atan(math.Sinh(math.Pi*(1-2*y))) * 180 / math.Pi
+}
+
+// DictValue returns the value of field f that has code code (see Value).
+func (l *Layer) DictValue(f int, code uint32) any { return l.cols[f].dict[code] }

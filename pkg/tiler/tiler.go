@@ -1,0 +1,370 @@
+package tiler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sonla-gis/plantile/pkg/index"
+)
+
+// Defaults of Options.
+const (
+	DefaultExtent          = 4096
+	DefaultBuffer          = 5 // pixels of a 256-pixel tile, as tippecanoe: 80 units at extent 4096
+	DefaultMaxTileBytes    = 500_000
+	DefaultMaxTileFeatures = 200_000
+	DefaultTinyPolygon     = 1 // square pixels of a 256-pixel tile
+	DefaultMinZoom         = 8
+	MaxZoomLimit           = 16 // highest default max zoom
+	DefaultPrecision       = 0.5
+)
+
+// Options tune tiling. Zero values mean the defaults.
+type Options struct {
+	// Extent is the number of units across a tile (MVT extent).
+	Extent int
+	// Buffer is how far beyond its edges a tile keeps geometry, in pixels
+	// of a 256-pixel tile; negative means none.
+	Buffer float64
+	// MaxTileBytes caps a tile's gzipped size.
+	MaxTileBytes int
+	// MaxTileFeatures caps the features in a tile.
+	MaxTileFeatures int
+	// TinyPolygon is the area, in square pixels of a 256-pixel tile, under
+	// which a polygon is folded into pixel squares below its layer's max
+	// zoom; negative disables the folding.
+	TinyPolygon float64
+	// Workers is the number of tiles built at once; default GOMAXPROCS.
+	Workers int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Extent == 0 {
+		o.Extent = DefaultExtent
+	}
+	if o.Buffer == 0 {
+		o.Buffer = DefaultBuffer
+	}
+	if o.Buffer < 0 {
+		o.Buffer = 0
+	}
+	if o.MaxTileBytes == 0 {
+		o.MaxTileBytes = DefaultMaxTileBytes
+	}
+	if o.MaxTileFeatures == 0 {
+		o.MaxTileFeatures = DefaultMaxTileFeatures
+	}
+	if o.TinyPolygon == 0 {
+		o.TinyPolygon = DefaultTinyPolygon
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
+// Layer is one MVT layer to build: the features of an index layer under
+// a name, from MinZoom to MaxZoom inclusive.
+type Layer struct {
+	Name    string
+	Data    *index.Layer
+	MinZoom int
+	MaxZoom int
+}
+
+// Tiler builds tiles from a fixed set of layers. It is safe for
+// concurrent use.
+type Tiler struct {
+	layers      []Layer
+	opts        Options
+	bufferUnits int
+	tinyArea    float64 // tile units²
+	tinySide    int32
+	mercBounds  [][]orb.Bound
+	pool        sync.Pool
+}
+
+// ErrOptions is returned (wrapped) by New for invalid layers or options.
+var ErrOptions = errors.New("tiler: invalid options")
+
+// New prepares a Tiler.
+func New(layers []Layer, opts Options) (*Tiler, error) {
+	opts = opts.withDefaults()
+	if opts.Extent < 256 || opts.Extent > 1<<16 || opts.Extent&(opts.Extent-1) != 0 {
+		return nil, fmt.Errorf("%w: extent %d is not a power of two from 256 to 65536", ErrOptions, opts.Extent)
+	}
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("%w: no layers", ErrOptions)
+	}
+	seen := map[string]bool{}
+	for _, l := range layers {
+		switch {
+		case l.Name == "":
+			return nil, fmt.Errorf("%w: a layer has no name", ErrOptions)
+		case seen[l.Name]:
+			return nil, fmt.Errorf("%w: layer name %q used twice", ErrOptions, l.Name)
+		case l.Data == nil:
+			return nil, fmt.Errorf("%w: layer %q has no data", ErrOptions, l.Name)
+		case l.MinZoom < 0 || l.MaxZoom > 24 || l.MinZoom > l.MaxZoom:
+			return nil, fmt.Errorf("%w: layer %q: zooms %d..%d", ErrOptions, l.Name, l.MinZoom, l.MaxZoom)
+		}
+		seen[l.Name] = true
+	}
+	pix := float64(opts.Extent) / 256
+	t := &Tiler{
+		layers:      slices.Clone(layers),
+		opts:        opts,
+		bufferUnits: int(math.Round(opts.Buffer * pix)),
+		tinySide:    int32(math.Max(1, math.Round(pix))),
+	}
+	if opts.TinyPolygon > 0 {
+		t.tinyArea = opts.TinyPolygon * pix * pix
+	}
+	t.mercBounds = make([][]orb.Bound, len(layers))
+	for li, l := range layers {
+		bs := make([]orb.Bound, l.Data.Len())
+		for i := range bs {
+			if l.Data.Kind(i) != index.KindNone {
+				bs[i] = l.Data.MercatorBound(i)
+			}
+		}
+		t.mercBounds[li] = bs
+	}
+	t.pool.New = func() any { return newEncoder(t) }
+	return t, nil
+}
+
+// Options returns the options in effect, defaults filled in.
+func (t *Tiler) Options() Options { return t.opts }
+
+// Tile is a built tile.
+type Tile struct {
+	Z, X, Y int
+	// Data is the gzipped MVT; nil when no feature reaches the tile.
+	Data []byte
+	// Features counts the features encoded, Dropped those dropped to stay
+	// under the caps, Coalesced the tiny polygons folded into squares
+	// drawn for others.
+	Features, Dropped, Coalesced int
+}
+
+// Build builds one tile. The result's Data is a fresh slice.
+func (t *Tiler) Build(z, x, y int) Tile {
+	e := t.pool.Get().(*encoder)
+	defer t.pool.Put(e)
+	return t.build(e, z, x, y)
+}
+
+// Raw builds one tile and returns its MVT bytes uncompressed (nil when
+// empty): for tests and golden files.
+func (t *Tiler) Raw(z, x, y int) []byte {
+	e := t.pool.Get().(*encoder)
+	defer t.pool.Put(e)
+	r := e.tile(z, x, y)
+	return slices.Clone(r.raw)
+}
+
+func (t *Tiler) build(e *encoder, z, x, y int) Tile {
+	r := e.tile(z, x, y)
+	tl := Tile{Z: z, X: x, Y: y, Features: r.features, Dropped: r.dropped, Coalesced: r.coalesced}
+	if r.raw != nil {
+		tl.Data = slices.Clone(r.gz)
+	}
+	return tl
+}
+
+// ZoomRange returns the lowest and highest zoom of any layer.
+func (t *Tiler) ZoomRange() (minZoom, maxZoom int) {
+	minZoom, maxZoom = math.MaxInt, -1
+	for _, l := range t.layers {
+		minZoom, maxZoom = min(minZoom, l.MinZoom), max(maxZoom, l.MaxZoom)
+	}
+	return minZoom, maxZoom
+}
+
+// Cover returns the tiles of zoom z that the features' bounds (plus the
+// buffer) touch, sorted by x then y: the tiles Run builds at that zoom.
+func (t *Tiler) Cover(z int) [][2]int {
+	n := 1 << z
+	bw := float64(t.bufferUnits) / float64(t.opts.Extent)
+	set := map[[2]int]struct{}{}
+	for li, l := range t.layers {
+		if z < l.MinZoom || z > l.MaxZoom {
+			continue
+		}
+		for i, b := range t.mercBounds[li] {
+			if l.Data.Kind(i) == index.KindNone {
+				continue
+			}
+			x0 := clampTile(int(math.Floor(b.Min[0]*float64(n)-bw)), n)
+			x1 := clampTile(int(math.Floor(b.Max[0]*float64(n)+bw)), n)
+			y0 := clampTile(int(math.Floor(b.Min[1]*float64(n)-bw)), n)
+			y1 := clampTile(int(math.Floor(b.Max[1]*float64(n)+bw)), n)
+			for x := x0; x <= x1; x++ {
+				for y := y0; y <= y1; y++ {
+					set[[2]int{x, y}] = struct{}{}
+				}
+			}
+		}
+	}
+	out := make([][2]int, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b [2]int) int {
+		if a[0] != b[0] {
+			return a[0] - b[0]
+		}
+		return a[1] - b[1]
+	})
+	return out
+}
+
+func clampTile(v, n int) int { return max(0, min(n-1, v)) }
+
+// ZoomStats sums up the tiles of one zoom.
+type ZoomStats struct {
+	Tiles     int   // tiles written (non-empty)
+	Empty     int   // tiles visited that came out empty
+	Bytes     int64 // gzipped bytes
+	Features  int64 // features encoded, counted once per tile
+	Dropped   int64 // features dropped for the caps
+	Coalesced int64 // tiny polygons folded into squares
+	Largest   int   // largest gzipped tile
+	LargestAt [3]int
+}
+
+// Stats sums up a Run.
+type Stats struct {
+	Zooms map[int]*ZoomStats
+}
+
+// Run builds every tile of every zoom and calls put with each non-empty
+// one, from a single goroutine; put may keep tile.Data. progress (may be
+// nil) is called after each tile with the tiles done and the total. Tiles
+// are built by Options.Workers goroutines and reach put through a bounded
+// channel, so memory stays bounded whatever the number of tiles.
+func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(done, total int)) (Stats, error) {
+	minZ, maxZ := t.ZoomRange()
+	type job struct{ z, x, y int }
+	covers := map[int][][2]int{}
+	total := 0
+	for z := minZ; z <= maxZ; z++ {
+		covers[z] = t.Cover(z)
+		total += len(covers[z])
+	}
+	stats := Stats{Zooms: map[int]*ZoomStats{}}
+	for z := minZ; z <= maxZ; z++ {
+		stats.Zooms[z] = &ZoomStats{}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	jobs := make(chan job, t.opts.Workers)
+	results := make(chan Tile, 2*t.opts.Workers)
+	g.Go(func() error {
+		defer close(jobs)
+		for z := minZ; z <= maxZ; z++ {
+			for _, c := range covers[z] {
+				select {
+				case jobs <- job{z, c[0], c[1]}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+		}
+		return nil
+	})
+	var wg sync.WaitGroup
+	for range t.opts.Workers {
+		wg.Add(1)
+		g.Go(func() error {
+			defer wg.Done()
+			e := newEncoder(t)
+			for j := range jobs {
+				tl := t.build(e, j.z, j.x, j.y)
+				select {
+				case results <- tl:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	var putErr error
+	done := 0
+	for tl := range results {
+		if putErr != nil {
+			continue // drain
+		}
+		zs := stats.Zooms[tl.Z]
+		zs.Dropped += int64(tl.Dropped)
+		zs.Coalesced += int64(tl.Coalesced)
+		if tl.Data == nil {
+			zs.Empty++
+		} else {
+			zs.Tiles++
+			zs.Bytes += int64(len(tl.Data))
+			zs.Features += int64(tl.Features)
+			if len(tl.Data) > zs.Largest {
+				zs.Largest, zs.LargestAt = len(tl.Data), [3]int{tl.Z, tl.X, tl.Y}
+			}
+			if err := put(tl); err != nil {
+				putErr = err
+				cancel()
+				continue
+			}
+		}
+		done++
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	err := g.Wait()
+	if putErr != nil {
+		return stats, putErr
+	}
+	if err != nil {
+		return stats, fmt.Errorf("tiler: %w", err)
+	}
+	return stats, nil
+}
+
+// DefaultMaxZoom returns the lowest zoom at which one tile unit is at most
+// precision metres on the ground at the middle latitude of b (lon/lat),
+// capped at MaxZoomLimit and never below minZoom: the zoom where the
+// vertices of a plan sit where the surveyor put them.
+func DefaultMaxZoom(b orb.Bound, extent int, precision float64, minZoom int) int {
+	if extent <= 0 {
+		extent = DefaultExtent
+	}
+	if precision <= 0 {
+		precision = DefaultPrecision
+	}
+	lat := (b.Min[1] + b.Max[1]) / 2
+	const earth = 2 * math.Pi * 6378137
+	for z := 0; z < MaxZoomLimit; z++ {
+		unit := earth * math.Cos(lat*math.Pi/180) / (math.Exp2(float64(z)) * float64(extent))
+		if unit <= precision {
+			return max(z, minZoom)
+		}
+	}
+	return max(MaxZoomLimit, minZoom)
+}
+
+func boundOf(lon0, lat0, lon1, lat1 float64) orb.Bound {
+	return orb.Bound{Min: orb.Point{lon0, lat0}, Max: orb.Point{lon1, lat1}}
+}
