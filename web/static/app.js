@@ -1,0 +1,423 @@
+// plantile web map. Everything shown comes from the server: the style
+// (/styles/{name}.json, whose metadata holds the legend and the names of
+// layers and fields), the tilesets (/tiles and each TileJSON) and the
+// optional basemap (/config.json). Plain ES module, no bundler.
+import { translator, languages, locales } from './i18n.js';
+
+const params = new URLSearchParams(location.search);
+const styleName = params.get('style') || 'sonla';
+const state = {
+  lang: pickLanguage(),
+  style: null, // the style document as served
+  tilesets: [], // [{name, tilejson, sourceId, groups: [{sourceLayer, layerIds}]}]
+  popup: null, // {lngLat, feature} of the open popup, re-rendered on language change
+};
+let t = translator(state.lang);
+let maplibregl = null;
+let map = null;
+let popup = null;
+
+// The test (and a curious user's console) waits on this: it resolves with the
+// map once the style, every tileset and the first frame have loaded.
+let ready;
+window.plantileReady = new Promise((resolve, reject) => { ready = { resolve, reject }; });
+
+function pickLanguage() {
+  const asked = params.get('lang') || readStored('plantile.lang');
+  return languages.includes(asked) ? asked : 'vi';
+}
+
+function readStored(key) {
+  try { return localStorage.getItem(key); } catch { return null; }
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+function setStatus(message, kind = 'info') {
+  const status = document.getElementById('status');
+  status.textContent = message ?? '';
+  status.hidden = !message;
+  status.dataset.kind = kind;
+}
+
+async function getJSON(url) {
+  const res = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+// ---- metadata from the style ----------------------------------------------
+
+const meta = (key) => state.style?.metadata?.[`plantile:${key}`];
+
+function nameIn(entry, fallback) {
+  if (!entry) return fallback;
+  if (typeof entry === 'string') return entry;
+  return entry[state.lang] ?? entry.vi ?? fallback;
+}
+
+function layerName(sourceLayer) {
+  return nameIn(meta('layers')?.[sourceLayer], sourceLayer);
+}
+
+function fieldName(field) {
+  return nameIn(meta('fields')?.[field], field);
+}
+
+function landuse(code) {
+  return (meta('legend') ?? []).find((c) => c.code === code);
+}
+
+// ---- tilesets ------------------------------------------------------------
+
+// The /tiles list may be an array or {tilesets: [...]}; each entry a name or
+// an object naming the tileset (name or id) and maybe its TileJSON URL.
+function tilesetEntries(list) {
+  const items = Array.isArray(list) ? list : (list?.tilesets ?? list?.tiles ?? []);
+  return items.map((item) => {
+    if (typeof item === 'string') return { name: item, url: `/tiles/${encodeURIComponent(item)}.json` };
+    const name = item.name ?? item.id;
+    const url = item.tilejson ?? item.tilejson_url ?? item.links?.find?.((l) => l.rel === 'tilejson')?.href
+      ?? `/tiles/${encodeURIComponent(item.id ?? name)}.json`;
+    return { name: item.id ?? name, url, title: item.name };
+  });
+}
+
+// sourceFor finds the style source reading tileset name, by URL.
+function sourceFor(name) {
+  const want = `/tiles/${name}.json`;
+  for (const [id, src] of Object.entries(state.style.sources)) {
+    if (typeof src.url === 'string' && new URL(src.url, location.href).pathname.endsWith(want)) return id;
+  }
+  return null;
+}
+
+// Layers for a tileset the style does not know: one fill, line and circle
+// layer per vector layer, filtered by geometry type, in a neutral colour.
+function defaultLayers(sourceId, vectorLayers) {
+  const layers = [];
+  for (const vl of vectorLayers) {
+    const base = { source: sourceId, 'source-layer': vl.id };
+    layers.push(
+      { ...base, id: `${sourceId}.${vl.id}.fill`, type: 'fill', filter: ['==', ['geometry-type'], 'Polygon'],
+        paint: { 'fill-color': '#8FA9C9', 'fill-opacity': 0.45, 'fill-outline-color': '#3E5C85' } },
+      { ...base, id: `${sourceId}.${vl.id}.line`, type: 'line', filter: ['==', ['geometry-type'], 'LineString'],
+        paint: { 'line-color': '#3E5C85', 'line-width': 1.5 } },
+      { ...base, id: `${sourceId}.${vl.id}.circle`, type: 'circle', filter: ['==', ['geometry-type'], 'Point'],
+        paint: { 'circle-color': '#3E5C85', 'circle-radius': 4, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
+    );
+  }
+  return layers;
+}
+
+async function loadTilesets() {
+  let list;
+  try {
+    list = await getJSON('/tiles');
+  } catch (err) {
+    console.warn('plantile: tileset list', err);
+    list = [];
+  }
+  const entries = tilesetEntries(list);
+  // The style's own sources come first even if the list is unavailable.
+  for (const [id, src] of Object.entries(state.style.sources)) {
+    const m = typeof src.url === 'string' && new URL(src.url, location.href).pathname.match(/\/tiles\/([^/]+)\.json$/);
+    if (m && !entries.some((e) => e.name === decodeURIComponent(m[1]))) {
+      entries.unshift({ name: decodeURIComponent(m[1]), url: src.url });
+    }
+  }
+  const results = await Promise.allSettled(entries.map((e) => getJSON(e.url)));
+  const tilesets = [];
+  entries.forEach((entry, i) => {
+    const r = results[i];
+    if (r.status !== 'fulfilled') {
+      console.warn('plantile: tileset', entry.name, r.reason);
+      return;
+    }
+    tilesets.push({ name: entry.name, title: r.value.name || entry.title || entry.name, tilejson: r.value, url: entry.url });
+  });
+  return tilesets;
+}
+
+// Adds sources and layers for tilesets the style does not use, and groups
+// each tileset's layers by vector layer for the layer switcher.
+function wireTilesets(style, tilesets) {
+  for (const ts of tilesets) {
+    let sourceId = sourceFor(ts.name);
+    if (!sourceId) {
+      sourceId = `tileset:${ts.name}`;
+      style.sources[sourceId] = { type: 'vector', url: new URL(ts.url, location.href).href };
+      const labels = style.layers.findIndex((l) => l.type === 'symbol');
+      const extra = defaultLayers(sourceId, ts.tilejson.vector_layers ?? []);
+      style.layers.splice(labels < 0 ? style.layers.length : labels, 0, ...extra);
+    }
+    ts.sourceId = sourceId;
+    const ids = (ts.tilejson.vector_layers ?? []).map((vl) => vl.id);
+    for (const l of style.layers) {
+      if (l.source === sourceId && l['source-layer'] && !ids.includes(l['source-layer'])) ids.push(l['source-layer']);
+    }
+    ts.groups = ids.map((sourceLayer) => ({
+      sourceLayer,
+      vectorLayer: (ts.tilejson.vector_layers ?? []).find((vl) => vl.id === sourceLayer),
+      layerIds: style.layers.filter((l) => l.source === sourceId && l['source-layer'] === sourceLayer).map((l) => l.id),
+    })).filter((g) => g.layerIds.length > 0);
+  }
+}
+
+// An optional basemap: a raster XYZ template, drawn under every style layer
+// but the background.
+function addBasemap(style, basemap) {
+  const url = typeof basemap === 'string' ? basemap : basemap?.url;
+  if (!url) return false;
+  if (!/\{z\}/.test(url)) {
+    console.warn('plantile: basemap is not a {z}/{x}/{y} raster template, ignored:', url);
+    return false;
+  }
+  style.sources['plantile:basemap'] = {
+    type: 'raster', tiles: [url], tileSize: 256,
+    attribution: typeof basemap === 'object' ? basemap.attribution ?? '' : '',
+  };
+  const after = style.layers.findIndex((l) => l.type !== 'background');
+  style.layers.splice(after < 0 ? style.layers.length : after, 0,
+    { id: 'plantile:basemap', type: 'raster', source: 'plantile:basemap', paint: { 'raster-opacity': 0.9 } });
+  return true;
+}
+
+// ---- the panel ------------------------------------------------------------
+
+function tilesetBounds(ts) {
+  const b = ts.tilejson.bounds;
+  if (!Array.isArray(b) || b.length !== 4 || b.some((v) => !Number.isFinite(v))) return null;
+  return [[Math.max(b[0], -180), Math.max(b[1], -85)], [Math.min(b[2], 180), Math.min(b[3], 85)]];
+}
+
+function unionBounds(list) {
+  const all = list.filter(Boolean);
+  if (all.length === 0) return null;
+  return all.reduce((a, b) => [[Math.min(a[0][0], b[0][0]), Math.min(a[0][1], b[0][1])],
+    [Math.max(a[1][0], b[1][0]), Math.max(a[1][1], b[1][1])]]);
+}
+
+function isVisible(group) {
+  return group.layerIds.some((id) => map.getLayoutProperty(id, 'visibility') !== 'none');
+}
+
+function renderTilesets() {
+  const root = document.getElementById('tilesets');
+  root.replaceChildren();
+  if (state.tilesets.length === 0) {
+    root.append(el('p', { class: 'muted', text: t('noTilesets') }));
+    return;
+  }
+  for (const ts of state.tilesets) {
+    const bounds = tilesetBounds(ts);
+    const zoomButton = el('button', {
+      type: 'button', class: 'zoom-to', title: t('zoomToTitle', { name: ts.title }), 'data-tileset': ts.name,
+      disabled: !bounds,
+      onclick: () => map.fitBounds(bounds, { padding: 40, maxZoom: 16 }),
+    }, el('span', { 'aria-hidden': 'true', text: '⤢ ' }), t('zoomTo'));
+    const list = el('ul', { class: 'layer-list' });
+    for (const g of ts.groups) {
+      const id = `layer-${ts.name}-${g.sourceLayer}`.replace(/[^\w-]/g, '_');
+      const box = el('input', {
+        type: 'checkbox', id, checked: isVisible(g), 'data-source-layer': g.sourceLayer,
+        onchange: (e) => {
+          for (const lid of g.layerIds) map.setLayoutProperty(lid, 'visibility', e.target.checked ? 'visible' : 'none');
+        },
+      });
+      box.checked = isVisible(g);
+      list.append(el('li', {}, box, el('label', { for: id }, el('span', { text: layerName(g.sourceLayer) }),
+        g.vectorLayer?.description ? el('small', { text: g.vectorLayer.description }) : null)));
+    }
+    const tj = ts.tilejson;
+    const zooms = Number.isFinite(tj.minzoom) && Number.isFinite(tj.maxzoom) ? t('zooms', { min: tj.minzoom, max: tj.maxzoom }) : '';
+    root.append(el('div', { class: 'tileset', 'data-tileset': ts.name },
+      el('div', { class: 'tileset-head' },
+        el('div', {}, el('strong', { text: ts.title }), zooms ? el('small', { text: zooms }) : null),
+        zoomButton),
+      list));
+  }
+}
+
+function renderLegend() {
+  const legend = meta('legend');
+  const section = document.getElementById('legend-section');
+  section.hidden = !Array.isArray(legend) || legend.length === 0;
+  if (section.hidden) return;
+  const ul = document.getElementById('legend');
+  ul.replaceChildren();
+  const items = [...legend];
+  const fallback = meta('legend-fallback');
+  if (fallback) items.push({ code: '', ...fallback, vi: fallback.vi, en: fallback.en });
+  for (const c of items) {
+    ul.append(el('li', { 'data-code': c.code || null },
+      el('span', { class: 'swatch', style: `background:${c.color}` }),
+      el('span', { class: 'code', text: c.code || '…' }),
+      el('span', { class: 'name', text: nameIn(c, c.code) })));
+  }
+}
+
+function renderStatic() {
+  document.documentElement.lang = state.lang;
+  document.title = t('title');
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const b of document.querySelectorAll('#lang button')) b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
+  document.getElementById('panel').setAttribute('aria-label', t('panel'));
+  syncPanelToggle();
+}
+
+function syncPanelToggle() {
+  const hidden = document.body.classList.contains('panel-hidden');
+  const btn = document.getElementById('panel-toggle');
+  btn.setAttribute('aria-expanded', String(!hidden));
+  btn.querySelector('.sr-only').textContent = hidden ? t('showPanel') : t('hidePanel');
+  btn.title = hidden ? t('showPanel') : t('hidePanel');
+}
+
+function setLanguage(lang) {
+  state.lang = lang;
+  t = translator(lang);
+  try { localStorage.setItem('plantile.lang', lang); } catch { /* private mode */ }
+  renderStatic();
+  if (map) {
+    renderTilesets();
+    renderLegend();
+    if (state.popup && popup?.isOpen()) popup.setDOMContent(popupContent(state.popup.feature));
+  }
+}
+
+// ---- the popup ------------------------------------------------------------
+
+function formatNumber(v, digits = 2) {
+  return new Intl.NumberFormat(locales[state.lang], { maximumFractionDigits: digits }).format(v);
+}
+
+function formatValue(field, v) {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'boolean') return v ? t('yes') : t('no');
+  if (typeof v === 'number') {
+    if (field === 'dien_tich' && v >= 10000) return `${formatNumber(v, 0)} (${formatNumber(v / 10000, 2)} ${t('hectares')})`;
+    return formatNumber(v);
+  }
+  return String(v);
+}
+
+function popupContent(feature) {
+  const props = feature.properties ?? {};
+  const lu = props.ma_dat !== undefined ? landuse(String(props.ma_dat)) : null;
+  const title = lu ? nameIn(lu, lu.code) : (props.ten ?? props.ten_duong ?? props.ten_dat ?? t('feature'));
+  const known = Object.keys(meta('fields') ?? {});
+  const keys = Object.keys(props).sort((a, b) => {
+    const ia = known.indexOf(a); const ib = known.indexOf(b);
+    if (ia !== ib) return (ia < 0 ? 1e9 : ia) - (ib < 0 ? 1e9 : ib);
+    return a.localeCompare(b);
+  });
+  const rows = keys.map((k) => {
+    let cell = el('td', { text: formatValue(k, props[k]) });
+    if (k === 'ma_dat' && lu) {
+      cell = el('td', {}, el('span', { class: 'swatch', style: `background:${lu.color}` }), lu.code);
+    }
+    return el('tr', { 'data-field': k }, el('th', { scope: 'row', text: fieldName(k) }), cell);
+  });
+  return el('div', { class: 'feature-popup' },
+    el('h3', { text: title }),
+    el('p', { class: 'muted', text: `${t('layer')}: ${layerName(feature.sourceLayer)}` }),
+    el('table', {}, el('tbody', {}, rows)));
+}
+
+function interactiveLayers() {
+  const ids = new Set(state.tilesets.flatMap((ts) => ts.groups.flatMap((g) => g.layerIds)));
+  return map.getStyle().layers.filter((l) => ids.has(l.id)).map((l) => l.id);
+}
+
+function onClick(e) {
+  const features = map.queryRenderedFeatures(e.point, { layers: interactiveLayers() });
+  // Prefer what is drawn on top, but a label only stands for its feature.
+  const feature = features.find((f) => f.layer.type !== 'symbol') ?? features[0];
+  if (!feature) {
+    popup?.remove();
+    return;
+  }
+  state.popup = { lngLat: e.lngLat, feature };
+  popup?.remove();
+  popup = new maplibregl.Popup({ maxWidth: '340px', closeButton: true })
+    .setLngLat(e.lngLat)
+    .setDOMContent(popupContent(feature))
+    .addTo(map);
+  popup.on('close', () => { if (state.popup?.feature === feature) state.popup = null; });
+}
+
+// ---- start ---------------------------------------------------------------
+
+function wireChrome() {
+  for (const b of document.querySelectorAll('#lang button')) b.addEventListener('click', () => setLanguage(b.dataset.lang));
+  document.getElementById('panel-toggle').addEventListener('click', () => {
+    document.body.classList.toggle('panel-hidden');
+    syncPanelToggle();
+    map?.resize();
+  });
+}
+
+async function main() {
+  renderStatic();
+  wireChrome();
+  try {
+    maplibregl = await import('./vendor/maplibre-gl.mjs');
+  } catch (err) {
+    setStatus(t('vendorMissing'), 'error');
+    throw err;
+  }
+  const [config, style] = await Promise.all([
+    getJSON('/config.json').catch(() => ({})),
+    getJSON(`/styles/${encodeURIComponent(styleName)}.json`),
+  ]);
+  state.style = style;
+  state.tilesets = await loadTilesets();
+  const working = structuredClone(style);
+  wireTilesets(working, state.tilesets);
+  addBasemap(working, config?.basemap ?? null);
+
+  const fit = unionBounds(state.tilesets.map(tilesetBounds));
+  const hasView = /^#[\d.]+\/-?[\d.]+\/-?[\d.]+/.test(location.hash);
+  map = new maplibregl.Map({
+    container: 'map',
+    style: working,
+    hash: true,
+    attributionControl: { compact: true },
+    ...(hasView || !fit ? {} : { bounds: fit, fitBoundsOptions: { padding: 30 } }),
+  });
+  window.map = map;
+  map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  map.on('error', (e) => console.warn('plantile: map error', e.error?.message ?? e));
+  map.on('click', onClick);
+  map.on('mousemove', (e) => {
+    const hit = map.queryRenderedFeatures(e.point, { layers: interactiveLayers() }).length > 0;
+    map.getCanvas().style.cursor = hit ? 'pointer' : '';
+  });
+  await map.once('load');
+  renderTilesets();
+  renderLegend();
+  setStatus(state.tilesets.length ? null : t('noTilesets'), 'info');
+  await map.once('idle');
+  ready.resolve(map);
+}
+
+main().catch((err) => {
+  console.error('plantile:', err);
+  if (document.getElementById('status').dataset.kind !== 'error') {
+    setStatus(t('loadError', { error: err.message ?? err }), 'error');
+  }
+  ready.reject(err);
+});
