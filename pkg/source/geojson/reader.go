@@ -124,6 +124,11 @@ func (r *Reader) Read() (*feature.Feature, error) {
 			var raw rawFeature
 			r.row++
 			if err := r.dec.Decode(&raw); err != nil {
+				var te *json.UnmarshalTypeError
+				if errors.As(err, &te) {
+					// The decoder read the whole value: the stream goes on.
+					return nil, r.errorf(r.row, "member %q is a JSON %s", te.Field, te.Value)
+				}
 				return nil, r.syntax(err)
 			}
 			return r.feature(&raw)
@@ -282,17 +287,18 @@ func (r *Reader) errorf(row int64, format string, args ...any) *feature.Error {
 
 // syntax turns a decoding error into the Reader's sticky error.
 func (r *Reader) syntax(err error) error {
+	row := r.row
+	if r.state == stateInObject && !r.sawFeat {
+		row++ // inside a lone Feature or geometry not yet counted
+	}
 	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		r.err = &feature.Error{File: r.file, Record: r.row, Reason: fmt.Sprintf("invalid JSON at byte %d", se.Offset), Err: err}
-	case errors.As(err, &te):
-		r.err = &feature.Error{File: r.file, Record: r.row, Reason: fmt.Sprintf("unexpected JSON %s for %s at byte %d", te.Value, te.Field, te.Offset)}
+		r.err = &feature.Error{File: r.file, Record: row, Reason: fmt.Sprintf("invalid JSON at byte %d", se.Offset), Err: err}
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
-		r.err = &feature.Error{File: r.file, Record: r.row, Reason: fmt.Sprintf("truncated JSON at byte %d", r.dec.InputOffset())}
+		r.err = &feature.Error{File: r.file, Record: row, Reason: fmt.Sprintf("truncated JSON at byte %d", r.dec.InputOffset())}
 	default:
-		r.err = &feature.Error{File: r.file, Record: r.row, Reason: "read failed", Err: err}
+		r.err = &feature.Error{File: r.file, Record: row, Reason: "read failed", Err: err}
 	}
 	return r.err
 }
