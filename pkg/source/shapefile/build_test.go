@@ -133,3 +133,19 @@ func square(x, y, s float64, ccw bool) []orb.Point {
 	}
 	return r
 }
+
+// shxFor writes the index of a .shp made by shpFile.
+func shxFor(shp []byte) []byte {
+	h := append([]byte(nil), shp[:100]...)
+	var idx []byte
+	for off := 100; off+8 <= len(shp); {
+		clen := int(binary.BigEndian.Uint32(shp[off+4:])) * 2
+		var e [8]byte
+		binary.BigEndian.PutUint32(e[0:], uint32(off/2))
+		binary.BigEndian.PutUint32(e[4:], uint32(clen/2))
+		idx = append(idx, e[:]...)
+		off += 8 + clen
+	}
+	binary.BigEndian.PutUint32(h[24:], uint32((100+len(idx))/2))
+	return append(h, idx...)
+}
