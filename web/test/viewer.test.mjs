@@ -1,0 +1,324 @@
+// Drives the web map in headless Chromium against the real server: the map
+// renders, land use is painted in the palette's colours, Vietnamese labels
+// are drawn from the server's glyphs, a click on a parcel opens its
+// attributes, the layer switcher, zoom-to-layer and language toggle work,
+// and no request leaves the server.
+//
+// The server is `plantile serve` built from this tree (go build into
+// test/out/, PLANTILE_BIN to use another binary), listening on a free port
+// on 127.0.0.1 with the bundled demo tilesets. PLANTILE_URL points the test
+// at a server that is already running instead.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repo = join(here, '..', '..');
+const out = join(here, 'out');
+const palette = JSON.parse(readFileSync(join(repo, 'styles', 'landuse.json'), 'utf8'));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+let base; // http://127.0.0.1:PORT
+let server; // the child process, when the test started it
+let serverLog = '';
+let cacheDir;
+let browser;
+let page;
+const requests = []; // every URL the page asked for
+const responses = []; // {url, status}
+const problems = []; // console errors and page errors
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForServer(url, ms) {
+  const until = Date.now() + ms;
+  let last;
+  while (Date.now() < until) {
+    if (server && server.exitCode !== null) break;
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = new Error(`HTTP ${res.status}`);
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server at ${url} did not come up: ${last?.message}\n${serverLog}`);
+}
+
+function plantileBinary() {
+  if (process.env.PLANTILE_BIN) return process.env.PLANTILE_BIN;
+  mkdirSync(out, { recursive: true });
+  const bin = join(out, 'plantile');
+  // Always rebuild: the Go build cache makes this quick when nothing
+  // changed, and the test then never runs a stale viewer or server.
+  execFileSync('go', ['build', '-o', bin, './cmd/plantile'], { cwd: repo, stdio: 'inherit' });
+  return bin;
+}
+
+before(async () => {
+  if (process.env.PLANTILE_URL) {
+    base = process.env.PLANTILE_URL.replace(/\/$/, '');
+  } else {
+    const bin = plantileBinary();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    cacheDir = mkdtempSync(join(tmpdir(), 'plantile-viewer-test-'));
+    server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`], {
+      cwd: repo,
+      env: { ...process.env, PLANTILE_CACHE_DIR: cacheDir, PLANTILE_BASEMAP_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout.on('data', (d) => { serverLog += d; });
+    server.stderr.on('data', (d) => { serverLog += d; });
+  }
+  await waitForServer(`${base}/styles/sonla.json`, 60_000);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      // WebGL without a GPU: SwiftShader through ANGLE.
+      '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-first-run', '--disable-quic', '--disable-default-apps',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('response', (r) => responses.push({ url: r.url(), status: r.status() }));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(`${base}/`);
+  await page.evaluate(() => window.plantileReady.then(() => true));
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+});
+
+// idle resolves after the map has loaded every tile and glyph of the view.
+function idle() {
+  return page.evaluate(() => new Promise((resolve) => {
+    if (window.map.loaded() && window.map.areTilesLoaded()) {
+      window.map.once('idle', () => resolve(true));
+      window.map.triggerRepaint();
+    } else {
+      window.map.once('idle', () => resolve(true));
+    }
+  }));
+}
+
+// pixels counts the pixels of the map canvas within tol of each colour.
+function countPixels(colours, tol) {
+  return page.evaluate(([colours, tol]) => new Promise((resolve) => {
+    const map = window.map;
+    map.once('render', () => {
+      const gl = map.painter.context.gl;
+      const { width, height } = gl.canvas;
+      const px = new Uint8Array(width * height * 4);
+      gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, px);
+      const counts = colours.map(() => 0);
+      for (let i = 0; i < px.length; i += 4) {
+        colours.forEach(([r, g, b], k) => {
+          if (Math.abs(px[i] - r) <= tol && Math.abs(px[i + 1] - g) <= tol && Math.abs(px[i + 2] - b) <= tol) counts[k]++;
+        });
+      }
+      resolve(counts);
+    });
+    map.triggerRepaint();
+  }), [colours, tol]);
+}
+
+const hex = (c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+// The colour a fill of opacity a over the background paints.
+const over = (fg, bg, a) => fg.map((v, i) => Math.round(a * v + (1 - a) * bg[i]));
+
+// landuseLayer finds, from the style, the fill layer coloured by land-use code.
+async function landuseLayer() {
+  return page.evaluate((field) => {
+    const l = window.map.getStyle().layers.find((l) => l.type === 'fill' && JSON.stringify(l.paint?.['fill-color'] ?? '').includes(`"${field}"`));
+    return l && { id: l.id, source: l.source, sourceLayer: l['source-layer'], opacity: l.paint['fill-opacity'] ?? 1 };
+  }, palette.field);
+}
+
+// zoomToParcel fits the map to one land-use feature whose code is in the
+// palette and returns its properties and its centre on screen.
+async function zoomToParcel(layer) {
+  const found = await page.evaluate(([layer, codes]) => {
+    const map = window.map;
+    const feats = map.querySourceFeatures(layer.source, { sourceLayer: layer.sourceLayer })
+      .filter((f) => codes.includes(f.properties.ma_dat) && f.geometry.type === 'Polygon');
+    if (feats.length === 0) return null;
+    // The largest parcel: the easiest to click and to see.
+    let best = null;
+    for (const f of feats) {
+      const ring = f.geometry.coordinates[0];
+      const xs = ring.map((p) => p[0]); const ys = ring.map((p) => p[1]);
+      const box = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+      const size = (box[2] - box[0]) * (box[3] - box[1]);
+      if (!best || size > best.size) best = { size, box, props: f.properties };
+    }
+    return best;
+  }, [layer, palette.categories.map((c) => c.code)]);
+  assert.ok(found, `no land-use feature in source ${layer.source}/${layer.sourceLayer} at the start view`);
+  await page.evaluate((box) => window.map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 200, animate: false, maxZoom: 17 }), found.box);
+  await idle();
+  return found;
+}
+
+test('the map renders the style from the server', async () => {
+  const info = await page.evaluate(() => ({
+    layers: window.map.getStyle().layers.length,
+    canvas: [window.map.getCanvas().width, window.map.getCanvas().height],
+    webgl: !!window.map.painter.context.gl,
+  }));
+  assert.ok(info.layers > 5, `${info.layers} style layers`);
+  assert.ok(info.webgl, 'no WebGL context');
+  assert.deepEqual(problems, [], 'console or page errors');
+});
+
+test('land use is painted in the palette colours', async () => {
+  const layer = await landuseLayer();
+  assert.ok(layer, 'no land-use fill layer in the style');
+  const parcel = await zoomToParcel(layer);
+  const bg = hex(await page.evaluate(() => window.map.getPaintProperty('background', 'background-color') ?? '#000000').catch(() => '#000000'));
+  const want = palette.categories.find((c) => c.code === parcel.props.ma_dat);
+  const expected = over(hex(want.color), bg, layer.opacity);
+  const [hits, fallbackHits] = await countPixels([expected, over(hex(palette.fallback.color), bg, layer.opacity)], 6);
+  mkdirSync(out, { recursive: true });
+  await page.screenshot({ path: join(out, 'parcel.png') });
+  // The parcel fills a good part of the 1280×800 view after fitBounds.
+  assert.ok(hits > 5000, `only ${hits} pixels of ${want.code} ${want.color} (as ${expected})`);
+  assert.ok(fallbackHits < hits, `more fallback-coloured pixels (${fallbackHits}) than ${want.code} (${hits})`);
+});
+
+test('a click on a parcel shows its attributes in Vietnamese', async () => {
+  const layer = await landuseLayer();
+  const parcel = await zoomToParcel(layer);
+  const centre = await page.evaluate(() => {
+    const r = window.map.getCanvas().getBoundingClientRect();
+    return [r.left + r.width / 2, r.top + r.height / 2];
+  });
+  // The middle of the view is the middle of the parcel's box; check that
+  // the map agrees it is the parcel before clicking.
+  const under = await page.evaluate(([id]) => {
+    const c = window.map.getCanvas();
+    return window.map.queryRenderedFeatures([c.clientWidth / 2, c.clientHeight / 2], { layers: [id] }).map((f) => f.properties);
+  }, [layer.id]);
+  assert.ok(under.length > 0, 'no land-use feature under the centre');
+  const props = under[0];
+  await page.mouse.click(centre[0], centre[1]);
+  const popup = page.locator('.maplibregl-popup .feature-popup');
+  await popup.waitFor({ timeout: 10_000 });
+  const text = await popup.innerText();
+  const lu = palette.categories.find((c) => c.code === props.ma_dat);
+  assert.ok(text.includes(props.ma_dat), `popup lacks the code ${props.ma_dat}:\n${text}`);
+  assert.ok(text.includes(lu.vi), `popup lacks "${lu.vi}":\n${text}`);
+  assert.ok(text.includes('Mã loại đất'), `popup lacks the Vietnamese field name:\n${text}`);
+  for (const [k, v] of Object.entries(props)) {
+    if (typeof v === 'string' && v) assert.ok(text.includes(v), `popup lacks ${k} = ${v}:\n${text}`);
+  }
+  await page.screenshot({ path: join(out, 'popup.png') });
+  assert.ok(parcel.props.ma_dat, 'parcel without a code');
+  // English: the same popup re-rendered.
+  await page.click('#lang button[data-lang="en"]');
+  const en = await popup.innerText();
+  assert.ok(en.includes(lu.en), `English popup lacks "${lu.en}":\n${en}`);
+  assert.ok(en.includes('Land-use code'), `English popup lacks the English field name:\n${en}`);
+  await page.click('#lang button[data-lang="vi"]');
+  await page.keyboard.press('Escape');
+  await page.click('.maplibregl-popup-close-button').catch(() => {});
+});
+
+test('Vietnamese labels are drawn from the server glyphs', async () => {
+  // Back to the whole demo: district names are labelled there.
+  await page.click('.tileset .zoom-to');
+  await idle();
+  const labels = await page.evaluate(() => {
+    const symbolLayers = window.map.getStyle().layers.filter((l) => l.type === 'symbol').map((l) => l.id);
+    return window.map.queryRenderedFeatures({ layers: symbolLayers })
+      .map((f) => String(f.properties.ten ?? f.properties.ten_duong ?? f.properties.ma_dat ?? ''));
+  });
+  const vietnamese = labels.filter((s) => /[ăâđêôơưạ-ỹĐ]/u.test(s.normalize('NFC')));
+  assert.ok(vietnamese.length > 0, `no label with Vietnamese letters among ${JSON.stringify(labels.slice(0, 20))}`);
+  const glyphs = responses.filter((r) => new URL(r.url).pathname.startsWith('/fonts/'));
+  assert.ok(glyphs.length > 0, 'no glyph request');
+  for (const g of glyphs) assert.equal(g.status, 200, `${g.url}`);
+  const ranges = new Set(glyphs.map((g) => decodeURIComponent(new URL(g.url).pathname).match(/(\d+-\d+)\.pbf$/)?.[1]));
+  assert.ok(ranges.has('0-255'), `ranges ${[...ranges]}`);
+  // ơ ư ă đ live in 256-511, ấ ầ ệ ỳ … in 7680-7935.
+  assert.ok(ranges.has('256-511') || ranges.has('7680-7935'), `no Vietnamese range among ${[...ranges]}`);
+  await page.screenshot({ path: join(out, 'overview.png') });
+});
+
+test('the layer switcher hides and shows a layer', async () => {
+  const layer = await landuseLayer();
+  const box = page.locator(`#tilesets input[data-source-layer="${layer.sourceLayer}"]`);
+  assert.equal(await box.count(), 1, 'no checkbox for the land-use layer');
+  await box.uncheck();
+  assert.equal(await page.evaluate((id) => window.map.getLayoutProperty(id, 'visibility'), layer.id), 'none');
+  await box.check();
+  assert.equal(await page.evaluate((id) => window.map.getLayoutProperty(id, 'visibility'), layer.id), 'visible');
+});
+
+test('every tileset of /tiles is listed with its vector layers', async () => {
+  const list = await (await fetch(`${base}/tiles`)).json();
+  const items = Array.isArray(list) ? list : (list.tilesets ?? []);
+  assert.ok(items.length > 0, '/tiles is empty');
+  const shown = await page.$$eval('#tilesets .tileset', (els) => els.map((e) => e.dataset.tileset));
+  for (const item of items) {
+    const name = typeof item === 'string' ? item : (item.id ?? item.name);
+    assert.ok(shown.includes(name), `tileset ${name} not in the panel (${shown})`);
+  }
+});
+
+test('the legend and the interface switch to English', async () => {
+  const vi = await page.locator('#legend').innerText();
+  assert.ok(vi.includes(palette.categories[0].vi), 'Vietnamese legend');
+  await page.click('#lang button[data-lang="en"]');
+  assert.equal(await page.locator('h1').innerText(), 'Son La provincial planning map');
+  const en = await page.locator('#legend').innerText();
+  assert.ok(en.includes(palette.categories[0].en), `English legend: ${en.slice(0, 200)}`);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  await page.click('#lang button[data-lang="vi"]');
+  assert.equal(await page.locator('h1').innerText(), 'Bản đồ quy hoạch tỉnh Sơn La');
+});
+
+test('the view is kept in the URL hash', async () => {
+  await page.evaluate(() => window.map.jumpTo({ center: [103.9, 21.3], zoom: 12 }));
+  await page.waitForFunction(() => location.hash.startsWith('#12/'));
+  const hash = await page.evaluate(() => location.hash);
+  assert.match(hash, /^#12\/21\.3\d*\/103\.9\d*/);
+});
+
+test('no request left the server', () => {
+  const origin = new URL(base).origin;
+  const outside = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  assert.deepEqual(outside, []);
+  assert.ok(requests.some((u) => /\/tiles\/[^/]+\/\d+\/\d+\/\d+/.test(u)), 'no tile was requested');
+  assert.deepEqual(problems, [], 'console or page errors');
+});
