@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Kind classifies an error by what the client can do about it; Error maps
+// each kind to one HTTP status.
+type Kind int
+
+// The error kinds.
+const (
+	KindInternal    Kind = iota // a bug or a broken file: 500, details logged, never sent
+	KindInvalid                 // a malformed request: 400
+	KindNotFound                // no such resource: 404
+	KindMethod                  // method not allowed: 405
+	KindUnavailable             // not ready, shutting down or out of time: 503
+)
+
+var kindStatus = [...]int{
+	KindInternal:    http.StatusInternalServerError,
+	KindInvalid:     http.StatusBadRequest,
+	KindNotFound:    http.StatusNotFound,
+	KindMethod:      http.StatusMethodNotAllowed,
+	KindUnavailable: http.StatusServiceUnavailable,
+}
+
+var kindName = [...]string{
+	KindInternal:    "internal",
+	KindInvalid:     "invalid",
+	KindNotFound:    "not_found",
+	KindMethod:      "method",
+	KindUnavailable: "unavailable",
+}
+
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindName) {
+		return "unknown"
+	}
+	return kindName[k]
+}
+
+// Status returns the HTTP status of k.
+func (k Kind) Status() int {
+	if k < 0 || int(k) >= len(kindStatus) {
+		return http.StatusInternalServerError
+	}
+	return kindStatus[k]
+}
+
+// Err is an error a handler returns with a kind and a detail meant for the
+// client. Cause, if any, is logged for internal errors and never sent.
+type Err struct {
+	Kind   Kind
+	Detail string
+	Cause  error
+}
+
+func (e *Err) Error() string {
+	if e.Cause != nil {
+		return "server: " + e.Detail + ": " + e.Cause.Error()
+	}
+	return "server: " + e.Detail
+}
+
+func (e *Err) Unwrap() error { return e.Cause }
+
+// errorf builds an *Err of kind with a formatted detail for the client.
+func errorf(kind Kind, format string, args ...any) *Err {
+	return &Err{Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Problem is an RFC 9457 problem details document.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+}
+
+// ErrorKind returns the kind of err: the Kind of an *Err in its chain,
+// KindUnavailable for a request that ran out of time or was cancelled, and
+// KindInternal otherwise.
+func ErrorKind(err error) Kind {
+	var e *Err
+	switch {
+	case errors.As(err, &e):
+		return e.Kind
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return KindUnavailable
+	default:
+		return KindInternal
+	}
+}
+
+// Error writes err as an RFC 9457 problem+json response. It is the only
+// place that chooses an error status. Internal errors are logged with their
+// cause and answered with a generic detail, so that no path, SQL or stack
+// reaches the client.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	kind := ErrorKind(err)
+	status := kind.Status()
+	detail := ""
+	var e *Err
+	switch {
+	case kind == KindInternal:
+		s.log.Error("server: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		detail = "the server could not answer this request; the error has been logged"
+	case errors.As(err, &e):
+		detail = e.Detail
+		if kind == KindUnavailable && e.Cause != nil {
+			s.log.Warn("server: unavailable", "path", r.URL.Path, "err", err)
+		}
+	default:
+		detail = "the request timed out or was cancelled"
+	}
+	s.metrics.errors.WithLabelValues(kind.String()).Inc()
+	body, _ := json.Marshal(Problem{ // cannot fail: strings and an int
+		Type:     "about:blank",
+		Title:    http.StatusText(status),
+		Status:   status,
+		Detail:   detail,
+		Instance: r.URL.Path,
+	})
+	h := w.Header()
+	h.Del("Content-Encoding")
+	h.Del("ETag")
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if kind == KindUnavailable {
+		h.Set("Retry-After", "1")
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// handlerFunc is the signature of every route: it returns an error instead
+// of writing one.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error

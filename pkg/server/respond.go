@@ -1,0 +1,121 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// writeJSON answers with v as JSON, a strong ETag of the body and 304 when
+// If-None-Match matches. Documents whose URLs depend on the request carry
+// Vary on the forwarding headers unless a public URL is configured.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, contentType string, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep {z}, & and < readable in URLs
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("server: encode json: %w", err)
+	}
+	return s.writeBody(w, r, contentType, buf.Bytes())
+}
+
+func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, contentType string, body []byte) error {
+	h := w.Header()
+	etag := etagOf(body, "")
+	h.Set("Etag", etag)
+	h.Set("Cache-Control", "no-cache")
+	if s.publicBase == "" {
+		h.Add("Vary", "Forwarded, X-Forwarded-Proto, X-Forwarded-Host")
+	}
+	if etagMatch(r.Header["If-None-Match"], etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+	return nil
+}
+
+// BaseURL returns the absolute URL the client reached the server at,
+// without a trailing slash: the configured public URL, else built from the
+// request: the scheme from Forwarded proto=, X-Forwarded-Proto or the
+// connection, the host from Forwarded host=, X-Forwarded-Host or Host.
+// Forwarded values that are not a plain scheme or host are ignored.
+func (s *Server) BaseURL(r *http.Request) string {
+	if s.publicBase != "" {
+		return s.publicBase
+	}
+	scheme, host := "", ""
+	if f := r.Header.Get("Forwarded"); f != "" {
+		// Only the first (client-most) element counts.
+		first, _, _ := strings.Cut(f, ",")
+		for _, pair := range strings.Split(first, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+			if !ok {
+				continue
+			}
+			v = strings.Trim(v, `"`)
+			switch strings.ToLower(k) {
+			case "proto":
+				scheme = v
+			case "host":
+				host = v
+			}
+		}
+	}
+	if scheme == "" {
+		scheme, _, _ = strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+		scheme = strings.TrimSpace(scheme)
+	}
+	if host == "" {
+		host, _, _ = strings.Cut(r.Header.Get("X-Forwarded-Host"), ",")
+		host = strings.TrimSpace(host)
+	}
+	scheme = strings.ToLower(scheme)
+	if scheme != "http" && scheme != "https" {
+		scheme = "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+	}
+	if !validHost(host) {
+		host = r.Host
+		if !validHost(host) {
+			host = "localhost"
+		}
+	}
+	return scheme + "://" + host
+}
+
+// validHost accepts host names, IPv4 and bracketed IPv6 addresses with an
+// optional port: nothing that could change the meaning of a URL.
+func validHost(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == ':', c == '[', c == ']', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// absolute turns a server-relative URL ("/tiles/x.json") into an absolute
+// one against base; other URLs are returned as they are.
+func absolute(base, u string) string {
+	if strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") {
+		return base + u
+	}
+	return u
+}

@@ -1,0 +1,128 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/sonla-gis/plantile/pkg/mbtiles"
+)
+
+// TileJSON is a TileJSON 3.0.0 document of a vector tileset.
+type TileJSON struct {
+	TileJSON     string                `json:"tilejson"`
+	Name         string                `json:"name,omitempty"`
+	Description  string                `json:"description,omitempty"`
+	Version      string                `json:"version,omitempty"`
+	Attribution  string                `json:"attribution,omitempty"`
+	Scheme       string                `json:"scheme"`
+	Tiles        []string              `json:"tiles"`
+	VectorLayers []mbtiles.VectorLayer `json:"vector_layers"`
+	MinZoom      int                   `json:"minzoom"`
+	MaxZoom      int                   `json:"maxzoom"`
+	Bounds       []float64             `json:"bounds,omitempty"`
+	Center       []float64             `json:"center,omitempty"`
+}
+
+// TileURL returns the XYZ URL template of a tileset: what QGIS takes as a
+// vector tile connection and TileJSON lists under "tiles".
+func TileURL(base, name string) string {
+	return base + "/tiles/" + name + "/{z}/{x}/{y}.pbf"
+}
+
+// TileJSONURL returns the URL of a tileset's TileJSON document.
+func TileJSONURL(base, name string) string {
+	return base + "/tiles/" + name + ".json"
+}
+
+// tileJSON describes t with absolute URLs against base.
+func tileJSON(t *Tileset, base string) TileJSON {
+	m := t.Metadata
+	tj := TileJSON{
+		TileJSON:     "3.0.0",
+		Name:         m.Name,
+		Description:  m.Description,
+		Version:      m.Version,
+		Attribution:  m.Attribution,
+		Scheme:       "xyz",
+		Tiles:        []string{TileURL(base, t.Name)},
+		VectorLayers: make([]mbtiles.VectorLayer, len(m.VectorLayers)),
+		MinZoom:      m.MinZoom,
+		MaxZoom:      m.MaxZoom,
+	}
+	if tj.Name == "" {
+		tj.Name = t.Name
+	}
+	for i, l := range m.VectorLayers {
+		if l.Fields == nil {
+			l.Fields = map[string]string{} // required by TileJSON 3.0.0
+		}
+		tj.VectorLayers[i] = l
+	}
+	b := m.Bounds
+	if b.Min != b.Max {
+		tj.Bounds = []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+	}
+	switch {
+	case m.Center != (mbtiles.Center{}):
+		tj.Center = []float64{m.Center.Lon, m.Center.Lat, float64(m.Center.Zoom)}
+	case tj.Bounds != nil:
+		c := b.Center()
+		tj.Center = []float64{c[0], c[1], float64(m.MinZoom)}
+	}
+	return tj
+}
+
+// handleTileJSON answers GET /tiles/{tileset}.json.
+func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) error {
+	name := mux.Vars(r)["tileset"]
+	t, ok := s.reg.Get(name)
+	if !ok {
+		return errorf(KindNotFound, "no tileset %q", clip(name))
+	}
+	return s.writeJSON(w, r, "application/json", tileJSON(t, s.BaseURL(r)))
+}
+
+// TilesetSummary is one entry of GET /tiles.
+type TilesetSummary struct {
+	Name        string    `json:"name"`
+	Title       string    `json:"title,omitempty"`
+	Description string    `json:"description,omitempty"`
+	MinZoom     int       `json:"minzoom"`
+	MaxZoom     int       `json:"maxzoom"`
+	Bounds      []float64 `json:"bounds,omitempty"`
+	Layers      []string  `json:"layers"`
+	TileJSON    string    `json:"tilejson"`
+	Tiles       string    `json:"tiles"` // the XYZ template, for QGIS
+	Loaded      time.Time `json:"loaded"`
+}
+
+// handleTilesets answers GET /tiles: the tilesets being served.
+func (s *Server) handleTilesets(w http.ResponseWriter, r *http.Request) error {
+	base := s.BaseURL(r)
+	list := s.reg.List()
+	out := struct {
+		Tilesets []TilesetSummary `json:"tilesets"`
+	}{Tilesets: make([]TilesetSummary, 0, len(list))}
+	for _, t := range list {
+		tj := tileJSON(t, base)
+		sum := TilesetSummary{
+			Name:        t.Name,
+			Title:       tj.Name,
+			Description: tj.Description,
+			MinZoom:     tj.MinZoom,
+			MaxZoom:     tj.MaxZoom,
+			Bounds:      tj.Bounds,
+			Layers:      make([]string, 0, len(tj.VectorLayers)),
+			TileJSON:    TileJSONURL(base, t.Name),
+			Tiles:       tj.Tiles[0],
+			Loaded:      t.Loaded.UTC(),
+		}
+		for _, l := range tj.VectorLayers {
+			sum.Layers = append(sum.Layers, l.ID)
+		}
+		out.Tilesets = append(out.Tilesets, sum)
+	}
+	return s.writeJSON(w, r, "application/json", out)
+}

@@ -1,0 +1,185 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sonla-gis/plantile/pkg/config"
+)
+
+// GlyphSource renders or loads the glyph range (256 code points from start)
+// of a comma-separated fontstack; *glyphs.Set implements it, GlyphsFS serves
+// pre-generated files.
+type GlyphSource interface {
+	Range(fontstack string, start int) ([]byte, error)
+}
+
+// Options are what a Server serves. Only Tilesets is required.
+type Options struct {
+	Config   config.Config // validated configuration
+	Tilesets *Registry     // the tilesets; the caller reloads and closes it
+	Styles   fs.FS         // MapLibre style documents NAME.json at the root; nil: none
+	Glyphs   GlyphSource   // glyph ranges for /fonts; nil: none
+	Web      fs.FS         // the web map (index.html at the root); nil: none
+	Logger   *slog.Logger  // default slog.Default()
+}
+
+// Server answers plantile's HTTP routes. It is an http.Handler; Serve runs
+// it on a listener with timeouts and graceful shutdown.
+type Server struct {
+	cfg     config.Config
+	reg     *Registry
+	styles  fs.FS
+	glyphs  GlyphSource
+	web     fs.FS
+	log     *slog.Logger
+	metrics *metrics
+	router  *mux.Router
+
+	publicBase string // PublicURL without a trailing slash; "" to use each request
+	cors       corsPolicy
+
+	// Header values computed once and shared by every response: net/http
+	// only reads them.
+	hdrTileCache []string // Cache-Control of tiles, glyphs
+	hdrVaryTile  []string
+	hdrMVT       []string
+	hdrGzip      []string
+	codes        [600]string // status codes as metric labels
+}
+
+// Route templates, also the "route" label of metrics.
+const (
+	RouteTile     = "/tiles/{tileset}/{z}/{x}/{y}.pbf"
+	RouteTileJSON = "/tiles/{tileset}.json"
+	RouteTilesets = "/tiles"
+	RouteStyle    = "/styles/{name}.json"
+	RouteStyles   = "/styles"
+	RouteFonts    = "/fonts/{fontstack}/{range}.pbf"
+	RouteViewer   = "/config.json"
+	RouteHealth   = "/healthz"
+	RouteReady    = "/readyz"
+	RouteMetrics  = "/metrics"
+	RouteWeb      = "/"
+	routeNone     = "unmatched"
+)
+
+// New builds a Server. It does not start anything.
+func New(opts Options) (*Server, error) {
+	if opts.Tilesets == nil {
+		return nil, errors.New("server: no tileset registry")
+	}
+	if err := opts.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{
+		cfg:        opts.Config,
+		reg:        opts.Tilesets,
+		styles:     opts.Styles,
+		glyphs:     opts.Glyphs,
+		web:        opts.Web,
+		log:        opts.Logger,
+		metrics:    newMetrics(opts.Tilesets),
+		publicBase: strings.TrimSuffix(opts.Config.PublicURL, "/"),
+		cors:       newCORSPolicy(opts.Config.CORSOrigins),
+	}
+	s.hdrTileCache = []string{"public, max-age=" + strconv.Itoa(int(opts.Config.MaxAge/time.Second))}
+	s.hdrMVT, s.hdrGzip = []string{MediaTypeMVT}, []string{"gzip"}
+	if s.cors.any {
+		s.hdrVaryTile = []string{"Accept-Encoding"}
+	} else {
+		s.hdrVaryTile = []string{"Origin, Accept-Encoding"}
+	}
+	for i := range s.codes {
+		s.codes[i] = strconv.Itoa(i)
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	r := mux.NewRouter()
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodOptions}
+	// The tile route matches any path under /tiles/ ending in .pbf or .mvt
+	// and parses z/x/y itself, so that a malformed coordinate is a 400
+	// (not a 404 from a regular expression that did not match) and the hot
+	// path avoids mux variables.
+	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool {
+		p := r.URL.Path
+		return strings.HasPrefix(p, "/tiles/") && (strings.HasSuffix(p, ".pbf") || strings.HasSuffix(p, ".mvt"))
+	}).Methods(methods...).Handler(s.handle(RouteTile, s.handleTile))
+	r.Path("/tiles/{tileset}.json").Methods(methods...).Handler(s.handle(RouteTileJSON, s.handleTileJSON))
+	r.Path("/tiles").Methods(methods...).Handler(s.handle(RouteTilesets, s.handleTilesets))
+	r.Path("/styles/{name}.json").Methods(methods...).Handler(s.handle(RouteStyle, s.handleStyle))
+	r.Path("/styles").Methods(methods...).Handler(s.handle(RouteStyles, s.handleStyles))
+	r.Path("/fonts/{fontstack}/{range}.pbf").Methods(methods...).Handler(s.handle(RouteFonts, s.handleFonts))
+	r.Path("/config.json").Methods(methods...).Handler(s.handle(RouteViewer, s.handleViewer))
+	r.Path("/healthz").Methods(methods...).Handler(s.handle(RouteHealth, s.handleHealth))
+	r.Path("/readyz").Methods(methods...).Handler(s.handle(RouteReady, s.handleReady))
+	metrics := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
+	r.Path("/metrics").Methods(methods...).Handler(s.handle(RouteMetrics, func(w http.ResponseWriter, r *http.Request) error {
+		metrics.ServeHTTP(w, r)
+		return nil
+	}))
+	r.PathPrefix("/").Methods(methods...).Handler(s.handle(RouteWeb, s.handleWeb))
+	r.NotFoundHandler = s.handle(routeNone, func(http.ResponseWriter, *http.Request) error {
+		return errorf(KindNotFound, "no such resource")
+	})
+	r.MethodNotAllowedHandler = s.handle(routeNone, func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+		return errorf(KindMethod, "method %s is not allowed; use GET or HEAD", clip(r.Method))
+	})
+	s.router = r
+}
+
+// ServeHTTP answers one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.router.ServeHTTP(w, r)
+}
+
+// Serve answers requests on ln until ctx is done, then shuts down
+// gracefully: it stops accepting, lets requests in flight finish (up to
+// ShutdownTimeout) and returns. It does not close the Registry.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	s.log.Info("server: shutting down", "grace", s.cfg.ShutdownTimeout)
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		hs.Close()
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	return nil
+}
