@@ -3,13 +3,13 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"fmt"
 	"sync"
 	"testing"
 

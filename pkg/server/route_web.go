@@ -43,9 +43,9 @@ func (s *Server) handleWeb(w http.ResponseWriter, r *http.Request) error {
 // ViewerConfig is GET /config.json: what the web map needs to know about
 // this server beyond its style (web/static/app.js reads "basemap").
 type ViewerConfig struct {
-	Basemap    string           `json:"basemap,omitempty"` // raster XYZ template
-	Styles     []StyleSummary   `json:"styles"`
-	Tilesets   []TilesetSummary `json:"tilesets"`
+	Basemap  string           `json:"basemap,omitempty"` // raster XYZ template
+	Styles   []StyleSummary   `json:"styles"`
+	Tilesets []TilesetSummary `json:"tilesets"`
 }
 
 // handleViewer answers GET /config.json.
