@@ -154,7 +154,23 @@ func FromEPSG(code int) (*CRS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CRS{Name: d.name, EPSG: code, Geographic: d.geographic, Proj: def}, nil
+	return withOperation(&CRS{Name: d.name, EPSG: code, Geographic: d.geographic, Proj: def})
+}
+
+// withOperation fills c.Transformation with the operation PROJ picks to
+// WGS 84, checking that there is one, and warns when it is a ballpark.
+func withOperation(c *CRS) (*CRS, error) {
+	t, err := NewTransformer(c)
+	if err != nil {
+		return nil, err
+	}
+	if c.Transformation == "" {
+		c.Transformation = t.Description()
+	}
+	if t.ballpark {
+		c.Warnings = append(c.Warnings, "no datum transformation to WGS 84 is known for "+c.Name+": PROJ uses a ballpark one, positions may be off by hundreds of metres")
+	}
+	return c, nil
 }
 
 // FromPROJ returns the CRS of a PROJ string. It is used as given; when its
@@ -197,7 +213,7 @@ func FromPROJ(s string) (*CRS, error) {
 	if c.Name == "" || c.Name == "unknown" {
 		c.Name = "custom (PROJ string)"
 	}
-	return c, nil
+	return withOperation(c)
 }
 
 // projKeyValues splits "+a=b +c" into {"a": "b", "c": ""}.

@@ -56,11 +56,14 @@ func TestRecognise(t *testing.T) {
 		{name: "WGS 84 ESRI", file: "wgs84_esri.prj", epsg: 4326, geographic: true, transform: "none"},
 		{name: "CRS84", text: "urn:ogc:def:crs:OGC:1.3:CRS84", epsg: 4326, geographic: true, transform: "none"},
 		{name: "EPSG:4326", text: "EPSG:4326", epsg: 4326, geographic: true, transform: "none"},
-		{name: "UTM 48N WGS 84 is not VN-2000", file: "utm48n_wgs84_esri.prj", epsg: 32648},
-		{name: "UTM 48N by code", text: "EPSG:32648", epsg: 32648},
-		{name: "Web Mercator ESRI", file: "webmercator_esri.prj", epsg: 3857},
-		{name: "Web Mercator by code", text: "EPSG:3857", epsg: 3857},
-		{name: "PROJ string UTM", text: "+proj=utm +zone=48 +datum=WGS84", epsg: 32648},
+		{name: "UTM 48N WGS 84 is not VN-2000", file: "utm48n_wgs84_esri.prj", epsg: 32648, transform: "UTM zone 48N"},
+		{name: "UTM 48N by code", text: "EPSG:32648", epsg: 32648, transform: "UTM zone 48N"},
+		{name: "Web Mercator ESRI", file: "webmercator_esri.prj", epsg: 3857, transform: "Mercator"},
+		{name: "Web Mercator by code", text: "EPSG:3857", epsg: 3857, transform: "Mercator"},
+		{name: "PROJ string UTM", text: "+proj=utm +zone=48 +datum=WGS84", epsg: 32648, transform: "UTM zone 48N"},
+		{name: "Indian 1960 UTM 48N", text: "EPSG:3148", epsg: 3148, transform: "several operations"},
+		{name: "unknown datum is a ballpark", text: `GEOGCS["x",DATUM["D_Nowhere",SPHEROID["Krassowsky_1940",6378245.0,298.3]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]`, geographic: true, warnings: true, transform: "ballpark"},
+		{name: "the shapefile .prj of the dvhcvn test data", file: "../../../testdata/dvhcvn/son_la_districts_vn2000_tm3_utf8.prj", epsg: 9206, vn: true, transform: "EPSG:6960"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

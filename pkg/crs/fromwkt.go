@@ -62,7 +62,7 @@ func FromWKT(s string) (*CRS, error) {
 	if c.Name == "" || c.Name == "unknown" {
 		c.Name = w.name
 	}
-	return c, nil
+	return withOperation(c)
 }
 
 // VN2000 applies FromWKT's VN-2000 rule to a parsed WKT without calling

@@ -3,6 +3,7 @@ package crs
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-proj/v11"
@@ -21,8 +22,11 @@ type Transformer struct {
 	src, dst *CRS
 	pj       *proj.PJ // nil when no transformation is needed
 	desc     string
+	ballpark bool
 	buf      []float64
 }
+
+const ballparkNote = " (ballpark: datum shift unknown, may be off by hundreds of metres)"
 
 // NewTransformer returns a Transformer from src to WGS 84 longitude/latitude.
 func NewTransformer(src *CRS) (*Transformer, error) {
@@ -51,11 +55,17 @@ func newTransformer(src, dst *CRS) (*Transformer, error) {
 	}
 	info := pj.Info()
 	t.desc = info.Description
+	if strings.HasPrefix(t.desc, "unavailable until") {
+		// proj_create_crs_to_crs kept several candidates and chooses
+		// one per point from its area of use.
+		t.desc = "PROJ picks per point among several operations by area of use"
+	}
 	if info.Accuracy > 0 {
 		t.desc += fmt.Sprintf(", %g m", info.Accuracy)
 	}
 	if pj.HasBallparkTransformation() {
-		t.desc += " (ballpark: datum shift unknown, may be off by hundreds of metres)"
+		t.desc += ballparkNote
+		t.ballpark = true
 	}
 	if t.pj, err = pj.NormalizeForVisualization(); err != nil {
 		return nil, fmt.Errorf("crs: normalize axis order from %s to %s: %w", src, dst, err)
