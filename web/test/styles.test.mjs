@@ -76,6 +76,26 @@ for (const file of styleFiles) {
     for (const layer of style.layers) visit(layer, layer.id);
   });
 
+  test(`${file}: expressions QGIS's style converter can read`, () => {
+    // QGIS (3.22) reads a match's attribute from ["get", name] and turns
+    // ["!", X] into the operator "!" + X[0]: both lose the filter silently.
+    const visit = (v, where) => {
+      if (!Array.isArray(v)) {
+        if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, `${where}.${k}`);
+        return;
+      }
+      if (v[0] === 'match') {
+        assert.ok(Array.isArray(v[1]) && v[1][0] === 'get' && typeof v[1][1] === 'string',
+          `${where}: match input ${JSON.stringify(v[1])} is not ["get", field]`);
+      }
+      if (v[0] === '!' && Array.isArray(v[1]) && !['has', 'in'].includes(v[1][0])) {
+        assert.fail(`${where}: ["!", ${JSON.stringify(v[1][0])} …] is not understood by QGIS`);
+      }
+      v.forEach((x, i) => visit(x, `${where}[${i}]`));
+    };
+    for (const layer of style.layers) visit(layer, layer.id);
+  });
+
   const fills = style.layers.filter((l) => JSON.stringify(l.paint?.['fill-color'] ?? null).includes(`"${palette.field}"`));
   test(`${file}: land-use layers found`, { skip: file !== 'sonla.json' && 'only the demo style must colour land use' }, () => {
     assert.ok(fills.length > 0, `no fill layer colours by ${palette.field}`);
