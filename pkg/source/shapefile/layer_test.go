@@ -144,14 +144,18 @@ func TestShpAlone(t *testing.T) {
 	src := filepath.Join(testdata, "shapefile-suites", "go-shp", "test_files", "polygon")
 	copySet(t, src, dir, "alone", ".shp")
 	copySet(t, src, dir, "noshx", ".shp", ".dbf")
+	copySet(t, src, dir, "nodbf", ".shp", ".shx")
 	layers, err := shapefile.Open(dir, shapefile.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(layers) != 2 || layers[0].Info().Name != "alone" || layers[1].Info().Name != "noshx" {
+	if len(layers) != 3 || layers[0].Info().Name != "alone" || layers[1].Info().Name != "nodbf" || layers[2].Info().Name != "noshx" {
 		t.Fatalf("layers %v", layers)
 	}
-	alone, noshx := layers[0].Info(), layers[1].Info()
+	alone, nodbf, noshx := layers[0].Info(), layers[1].Info(), layers[2].Info()
+	if nodbf.Count != 1 || len(nodbf.Schema.Fields) != 0 {
+		t.Errorf("nodbf: Count %d (from the .shx), schema %v", nodbf.Count, nodbf.Schema)
+	}
 	if alone.Count != -1 || len(alone.Schema.Fields) != 0 {
 		t.Errorf("alone: Count %d, schema %v; want -1 and none", alone.Count, alone.Schema)
 	}

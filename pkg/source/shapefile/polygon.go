@@ -25,11 +25,7 @@ import (
 // orb.MultiPolygon.
 func assemblePolygons(parts [][]orb.Point) orb.Geometry {
 	if len(parts) == 1 {
-		r := orb.Ring(parts[0])
-		if area2(r) < 0 {
-			reverse(r)
-		}
-		return orb.Polygon{r}
+		return singlePolygon(parts[0])
 	}
 	rings := make([]ringInfo, len(parts))
 	anyCW := false
@@ -108,6 +104,15 @@ func assemblePolygons(parts [][]orb.Point) orb.Geometry {
 		return mp[0]
 	}
 	return mp
+}
+
+// singlePolygon makes the one ring of a record an exterior, whatever its
+// orientation in the file.
+func singlePolygon(p []orb.Point) orb.Polygon {
+	if area2(p) < 0 {
+		reverse(p)
+	}
+	return orb.Polygon{orb.Ring(p)}
 }
 
 type ringInfo struct {

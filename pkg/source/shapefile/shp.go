@@ -172,6 +172,22 @@ func decodeParts(t int32, b []byte) (orb.Geometry, string) {
 	if polygon {
 		minPts = 4
 	}
+	if np == 1 {
+		// The common case (a parcel, a road segment): no part table.
+		if int32(binary.LittleEndian.Uint32(starts)) != 0 {
+			return nil, fmt.Sprintf("part 1 has invalid point range %d..%d of %d points", int32(binary.LittleEndian.Uint32(starts)), npts, npts)
+		}
+		if npts < int64(minPts) {
+			return nil, partTooShort(polygon, 1, npts)
+		}
+		if !polygon {
+			return orb.LineString(pts), ""
+		}
+		if pts[0] != pts[npts-1] {
+			pts = append(pts, pts[0])
+		}
+		return singlePolygon(pts), ""
+	}
 	parts := make([][]orb.Point, np)
 	prev := int64(0)
 	for i := int64(0); i < np; i++ {
@@ -184,10 +200,7 @@ func decodeParts(t int32, b []byte) (orb.Geometry, string) {
 			return nil, fmt.Sprintf("part %d has invalid point range %d..%d of %d points", i+1, start, end, npts)
 		}
 		if end-start < int64(minPts) {
-			if polygon {
-				return nil, fmt.Sprintf("ring %d has %d points, a ring needs at least 4", i+1, end-start)
-			}
-			return nil, fmt.Sprintf("line part %d has %d points, a line needs at least 2", i+1, end-start)
+			return nil, partTooShort(polygon, i+1, end-start)
 		}
 		parts[i] = pts[start:end:end]
 		prev = start
@@ -212,4 +225,11 @@ func decodeParts(t int32, b []byte) (orb.Geometry, string) {
 		}
 	}
 	return assemblePolygons(parts), ""
+}
+
+func partTooShort(polygon bool, part, n int64) string {
+	if polygon {
+		return fmt.Sprintf("ring %d has %d points, a ring needs at least 4", part, n)
+	}
+	return fmt.Sprintf("line part %d has %d points, a line needs at least 2", part, n)
 }
