@@ -130,8 +130,15 @@ func fromAuthorityCode(auth, code, name string) (*CRS, error) {
 		if strings.EqualFold(code, "CRS84") {
 			return WGS84(), nil
 		}
+		return nil, fmt.Errorf("%w: unsupported OGC code in %q", ErrUnknown, name)
 	}
-	return nil, fmt.Errorf("%w: unsupported authority or code in %q", ErrUnknown, name)
+	// Other authorities PROJ knows, such as ESRI:102100.
+	def := strings.ToUpper(auth) + ":" + code
+	d, err := describe(def)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %v", ErrUnknown, name, err)
+	}
+	return withOperation(&CRS{Name: d.name, EPSG: d.epsg, Geographic: d.geographic, Proj: def})
 }
 
 // FromEPSG returns the CRS with an EPSG code. VN-2000 codes (4756 and the
