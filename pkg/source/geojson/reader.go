@@ -127,7 +127,7 @@ func (r *Reader) Read() (*feature.Feature, error) {
 				var te *json.UnmarshalTypeError
 				if errors.As(err, &te) {
 					// The decoder read the whole value: the stream goes on.
-					return nil, r.errorf(r.row, "member %q is a JSON %s", te.Field, te.Value)
+					return nil, r.errorf(r.row, "%s", jsonTypeError(err))
 				}
 				return nil, r.syntax(err)
 			}
@@ -181,28 +181,38 @@ func (r *Reader) readObjectMembers() (*feature.Feature, error) {
 		return nil, nil
 	}
 	// A lone Feature, or a bare geometry.
-	r.row++
 	typ, _ := decodeTopString(r.top["type"])
-	switch typ {
-	case "FeatureCollection":
+	if typ == "FeatureCollection" {
 		return nil, r.errorf(0, `FeatureCollection has no "features" array`)
-	case "Feature":
+	}
+	r.row++
+	if typ == "Feature" {
 		raw := rawFeature{Type: typ, ID: r.top["id"], Geometry: nil, Properties: r.top["properties"]}
 		if g := r.top["geometry"]; g != nil {
 			if err := json.Unmarshal(g, &raw.Geometry); err != nil {
-				return nil, r.errorf(r.row, "bad geometry: %v", err)
+				return nil, r.errorf(r.row, "geometry: %s", jsonTypeError(err))
 			}
 		}
 		return r.feature(&raw)
 	}
 	var g rawGeometry
 	if err := remarshal(r.top, &g); err != nil {
-		return nil, r.errorf(r.row, "bad geometry: %v", err)
+		return nil, r.errorf(r.row, "%s", jsonTypeError(err))
 	}
 	if g.Type == "" {
 		return nil, r.errorf(r.row, "object has no GeoJSON type")
 	}
 	return r.feature(&rawFeature{Type: "Feature", Geometry: &g})
+}
+
+// jsonTypeError words a decoding error of valid JSON (a member of the
+// wrong JSON type) without encoding/json's Go type names.
+func jsonTypeError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("member %q is a JSON %s", te.Field, te.Value)
+	}
+	return err.Error()
 }
 
 // remarshal decodes the buffered members of an object into v.

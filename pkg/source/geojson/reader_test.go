@@ -2,7 +2,6 @@ package geojson_test
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"reflect"
 	"strings"
@@ -228,6 +227,8 @@ func TestErrors(t *testing.T) {
 		{"no type", coll(`{"geometry":null}`), 1, `no "type"`, false},
 		{"type is a number", coll(`{"type":5,"geometry":null}`), 1, `"type" is a JSON number`, false},
 		{"geometries not an array", coll(feat(`{"type":"GeometryCollection","geometries":5}`)), 1, `member "geometry.geometries" is a JSON number`, false},
+		{"lone geometry with bad member", `{"type":"GeometryCollection","geometries":{}}`, 1, `member "geometries" is a JSON object`, false},
+		{"lone feature with bad geometry", `{"type":"Feature","geometry":{"type":7},"properties":{}}`, 1, `geometry: member "type" is a JSON number`, false},
 		{"bad sequence record", featureA + "\n" + featureB + "\n{\"type\":\n", 3, "JSON", true},
 	}
 	for _, tt := range tests {
@@ -248,7 +249,7 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error %q (record %d), want record %d and %q", err, fe.Record, tt.record, tt.reason)
 			}
 			_, next := r.Read()
-			if tt.sticky && !errors.Is(next, err) && next.Error() != err.Error() {
+			if tt.sticky && (next == nil || next.Error() != err.Error()) {
 				t.Errorf("after a JSON error Read gave %v", next)
 			}
 			if !tt.sticky && next != io.EOF {
@@ -277,5 +278,29 @@ func TestSkipBadFeature(t *testing.T) {
 	}
 	if errs != 1 || !reflect.DeepEqual(rows, []int64{1, 3}) {
 		t.Errorf("rows %v errors %d, want [1 3] and 1", rows, errs)
+	}
+
+	// A collection without features is reported without taking a row; a
+	// JSON error after the last good feature stops the stream.
+	r = geojson.NewReader("in.geojson", strings.NewReader(`{"type":"FeatureCollection"}`+"\n"+featureA+"\n"+`{"type":"Feature"}`+"\n"+`[`))
+	rows = nil
+	var records []int64
+	for i := 0; i < 10; i++ {
+		f, err := r.Read()
+		if err == io.EOF {
+			t.Fatal("EOF after a JSON error")
+		}
+		if err != nil {
+			fe, _ := feature.AsError(err)
+			records = append(records, fe.Record)
+			if len(records) > 1 && records[len(records)-1] == records[len(records)-2] {
+				break
+			}
+			continue
+		}
+		rows = append(rows, f.Row)
+	}
+	if !reflect.DeepEqual(rows, []int64{1, 2}) || !reflect.DeepEqual(records, []int64{0, 3, 3}) {
+		t.Errorf("rows %v error records %v, want [1 2] and [0 3 3]", rows, records)
 	}
 }
