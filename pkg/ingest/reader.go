@@ -1,0 +1,217 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"github.com/sonla-gis/plantile/pkg/crs"
+	"github.com/sonla-gis/plantile/pkg/feature"
+)
+
+// batchSize is the number of features reprojected in one PROJ call.
+const batchSize = 512
+
+// item is one Read result of the source reader.
+type item struct {
+	f   *feature.Feature
+	err error
+}
+
+type batch struct {
+	seq   int
+	items []item
+	fatal error // the stream ended with this error after items (io.EOF at the end)
+}
+
+// Reader streams a layer's features in WGS 84, in source order. It follows
+// the source readers' error contract: (f, nil) a feature; (f, err) with f
+// non-nil a bad record whose Geometry is nil (the stream goes on); (nil,
+// err) the end of the stream, io.EOF when it ended well.
+type Reader struct {
+	cancel  context.CancelFunc
+	results chan batch
+	tokens  chan struct{}
+	wg      sync.WaitGroup
+	pending map[int]batch
+	next    int
+	cur     batch
+	pos     int
+	done    error
+}
+
+// Features opens the layer's features, reprojected to WGS 84 on
+// Options.Workers goroutines. The reader must be closed.
+func (l *Layer) Features(ctx context.Context) (*Reader, error) {
+	src, err := l.Layer.Features()
+	if err != nil {
+		return nil, err
+	}
+	n := l.opts.workers()
+	trs := make([]*crs.Transformer, n)
+	for i := range trs {
+		if trs[i], err = crs.NewTransformer(l.CRS); err != nil {
+			src.Close()
+			return nil, fmt.Errorf("ingest: %s: %w", l.Info().Source, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &Reader{
+		cancel:  cancel,
+		results: make(chan batch, n),
+		tokens:  make(chan struct{}, 4*n),
+		pending: map[int]batch{},
+	}
+	jobs := make(chan batch, n)
+	file := l.Info().Source
+	r.wg.Add(1 + n)
+	go func() {
+		defer r.wg.Done()
+		defer close(jobs)
+		defer src.Close()
+		r.produce(ctx, src, jobs)
+	}()
+	for i := 0; i < n; i++ {
+		go func(tr *crs.Transformer) {
+			defer r.wg.Done()
+			for b := range jobs {
+				project(tr, file, l.Assumed, &b)
+				select {
+				case r.results <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}(trs[i])
+	}
+	return r, nil
+}
+
+// produce reads the source in batches; a token bounds the batches in
+// flight, so memory stays flat whatever the consumer's pace.
+func (r *Reader) produce(ctx context.Context, src feature.Reader, jobs chan<- batch) {
+	for seq := 0; ; seq++ {
+		select {
+		case r.tokens <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		b := batch{seq: seq, items: make([]item, 0, batchSize)}
+		for len(b.items) < batchSize {
+			f, err := src.Read()
+			if f == nil {
+				if err == nil {
+					err = errors.New("ingest: source returned no feature and no error")
+				}
+				b.fatal = err
+				break
+			}
+			b.items = append(b.items, item{f, err})
+		}
+		select {
+		case jobs <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.fatal != nil {
+			return
+		}
+	}
+}
+
+// project reprojects the batch's geometries in one PROJ call, falling back
+// to one call per feature to name the feature that cannot be transformed.
+func project(tr *crs.Transformer, file string, checkDegrees bool, b *batch) {
+	if checkDegrees {
+		for i := range b.items {
+			it := &b.items[i]
+			if it.f.Geometry == nil {
+				continue
+			}
+			if err := crs.CheckDegrees(file, it.f.Geometry.Bound()); err != nil {
+				b.items = b.items[:i]
+				b.fatal = err
+				return
+			}
+		}
+		return // WGS 84: nothing to transform
+	}
+	gs := make([]orb.Geometry, 0, len(b.items))
+	for _, it := range b.items {
+		if it.f.Geometry != nil {
+			gs = append(gs, it.f.Geometry)
+		}
+	}
+	if err := tr.Geometries(gs); err == nil {
+		k := 0
+		for i := range b.items {
+			if b.items[i].f.Geometry != nil {
+				b.items[i].f.Geometry = gs[k]
+				k++
+			}
+		}
+		return
+	}
+	for i := range b.items {
+		it := &b.items[i]
+		if it.f.Geometry == nil {
+			continue
+		}
+		g, err := tr.Geometry(it.f.Geometry)
+		if err != nil {
+			it.f.Geometry = nil
+			if it.err == nil {
+				it.err = &feature.Error{File: file, Record: it.f.Row, Reason: "cannot reproject to WGS 84", Err: err}
+			}
+			continue
+		}
+		it.f.Geometry = g
+	}
+}
+
+// Read returns the next feature in source order.
+func (r *Reader) Read() (*feature.Feature, error) {
+	for {
+		if r.pos < len(r.cur.items) {
+			it := r.cur.items[r.pos]
+			r.cur.items[r.pos] = item{}
+			r.pos++
+			return it.f, it.err
+		}
+		if r.cur.fatal != nil {
+			r.done = r.cur.fatal
+		}
+		if r.done != nil {
+			return nil, r.done
+		}
+		b, ok := r.pending[r.next]
+		for !ok {
+			got, open := <-r.results
+			if !open {
+				r.done = io.ErrUnexpectedEOF
+				return nil, r.done
+			}
+			r.pending[got.seq] = got
+			b, ok = r.pending[r.next]
+		}
+		delete(r.pending, r.next)
+		r.next++
+		<-r.tokens
+		r.cur, r.pos = b, 0
+	}
+}
+
+// Close stops the pipeline and waits for its goroutines.
+func (r *Reader) Close() error {
+	r.cancel()
+	go func() {
+		for range r.results {
+		}
+	}()
+	r.wg.Wait()
+	close(r.results)
+	return nil
+}
