@@ -10,4 +10,8 @@
 // to WGS 84 with the official EPSG:6960 transformation even when its .prj
 // carries no TOWGS84 and uses non-standard names, or every feature lands
 // about 222 m off. See FromWKT for the exact rule applied to WKT.
+//
+// Parse, FromWKT, FromEPSG, FromPROJ and FromGeoJSONName may be called from
+// any goroutine. A Transformer may not: PROJ contexts are single-threaded,
+// so give each goroutine its own (NewTransformer or Transformer.Clone).
 package crs
