@@ -208,6 +208,9 @@ func TestSonLaCity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if d := to.Description(); !strings.HasPrefix(d, "inverse of EPSG:6960") {
+		t.Errorf("description %q", d)
+	}
 	en, err := to.Point(wgs)
 	if err != nil {
 		t.Fatal(err)

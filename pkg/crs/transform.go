@@ -67,6 +67,13 @@ func newTransformer(src, dst *CRS) (*Transformer, error) {
 		t.desc += ballparkNote
 		t.ballpark = true
 	}
+	// PROJ describes a +towgs84 CRS as "unknown": name EPSG:6960 instead.
+	switch {
+	case src.VN2000 && dst.IsWGS84():
+		t.desc = src.Transformation
+	case dst.VN2000 && src.IsWGS84():
+		t.desc = "inverse of " + dst.Transformation
+	}
 	if t.pj, err = pj.NormalizeForVisualization(); err != nil {
 		return nil, fmt.Errorf("crs: normalize axis order from %s to %s: %w", src, dst, err)
 	}
@@ -77,8 +84,8 @@ func newTransformer(src, dst *CRS) (*Transformer, error) {
 // another goroutine.
 func (t *Transformer) Clone() (*Transformer, error) { return newTransformer(t.src, t.dst) }
 
-// Description says which operation PROJ uses, for the import report; for a
-// VN-2000 source prefer CRS.Transformation, which names EPSG:6960.
+// Description says which operation is used, for the import report:
+// CRS.Transformation for VN-2000, else PROJ's description of the operation.
 func (t *Transformer) Description() string { return t.desc }
 
 // Point transforms one point.
