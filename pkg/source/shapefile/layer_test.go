@@ -105,7 +105,10 @@ func TestEncodingChoice(t *testing.T) {
 		encoding string
 		warn     string // a warning that must be present
 		sameText bool   // names equal the UTF-8 set's
+		utf8     bool   // copy from the UTF-8 set instead
 	}{
+		{name: "UTF-8 without cpg", exts: []string{".shp", ".shx", ".dbf"}, encoding: "UTF-8 (default)", sameText: true, utf8: true},
+		{name: "UTF-8 read as 1252 by override", exts: []string{".shp", ".shx", ".dbf", ".cpg"}, override: "windows-1252", encoding: "windows-1252 (override)", utf8: true},
 		{name: "cpg", exts: []string{".shp", ".shx", ".dbf", ".cpg"}, encoding: "windows-1258 (.cpg)", sameText: true},
 		{name: "override wins over cpg", exts: []string{".shp", ".shx", ".dbf"}, cpg: "UTF-8", override: "1258", encoding: "windows-1258 (override)", sameText: true},
 		{name: "cpg number", exts: []string{".shp", ".shx", ".dbf"}, cpg: "1258\r\n", encoding: "windows-1258 (.cpg)", sameText: true},
@@ -116,7 +119,11 @@ func TestEncodingChoice(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			copySet(t, cp1258, dir, "x", tc.exts...)
+			src := cp1258
+			if tc.utf8 {
+				src = filepath.Join(dvhcvn, "son_la_districts_vn2000_tm3_utf8")
+			}
+			copySet(t, src, dir, "x", tc.exts...)
 			if tc.cpg != "" {
 				if err := os.WriteFile(filepath.Join(dir, "x.cpg"), []byte(tc.cpg), 0o644); err != nil {
 					t.Fatal(err)

@@ -326,17 +326,17 @@ func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*L
 	if shxCount >= 0 && shxCount != t.records {
 		info.Warnings = append(info.Warnings, fmt.Sprintf("the .shx indexes %d records but the .dbf has %d", shxCount, t.records))
 	}
-	name, lenient, table, multi := chosen.name, chosen.lenient, chosen.table, chosen.multi
+	name, isUTF8, lenient, table, multi := chosen.name, chosen.utf8, chosen.lenient, chosen.table, chosen.multi
 	if lenient && !sampleIsUTF8(br, t) {
 		// Nothing names the encoding and the text is not UTF-8: windows-1252
 		// is the usual answer (and lossless for ISO-8859-1 letters).
 		label = "windows-1252 (guessed: text is not UTF-8)"
 		info.Warnings = append(info.Warnings, "no .cpg and no code page in the .dbf, and the text is not UTF-8: read as windows-1252; set the encoding if names look wrong")
-		name, lenient = "windows-1252", false
+		name, isUTF8, lenient = "windows-1252", false, false
 	}
 	info.Encoding = label
 	l.decoder = func() *textDecoder {
-		return &textDecoder{name: name, utf8: table == nil && multi == nil, lenient: lenient, table: table, multi: multi}
+		return &textDecoder{name: name, utf8: isUTF8, lenient: lenient, table: table, multi: multi}
 	}
 	return l, nil
 }
