@@ -326,7 +326,7 @@ type cleanReader struct {
 }
 
 func newCleanReader(r io.Reader) *cleanReader {
-	return &cleanReader{r: bufio.NewReaderSize(r, 64<<10), first: true}
+	return &cleanReader{r: bufio.NewReaderSize(r, 4096), first: true}
 }
 
 func (c *cleanReader) Read(p []byte) (int, error) {

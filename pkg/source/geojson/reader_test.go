@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/paulmach/orb"
 
@@ -302,5 +303,33 @@ func TestSkipBadFeature(t *testing.T) {
 	}
 	if !reflect.DeepEqual(rows, []int64{1, 2}) || !reflect.DeepEqual(records, []int64{0, 3, 3}) {
 		t.Errorf("rows %v error records %v, want [1 2] and [0 3 3]", rows, records)
+	}
+}
+
+// TestSlowReaders feeds the text a byte at a time, as a pipe or network
+// may: the byte order mark and RS handling must not depend on read sizes.
+func TestSlowReaders(t *testing.T) {
+	text := "\uFEFF\x1e" + featureA + "\n\x1e" + featureB + "\n"
+	for name, wrap := range map[string]func(io.Reader) io.Reader{
+		"one byte": iotest.OneByteReader,
+		"half":     iotest.HalfReader,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := geojson.NewReader("in.geojsons", wrap(strings.NewReader(text)))
+			var ids []any
+			for {
+				f, err := r.Read()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, f.ID)
+			}
+			if !reflect.DeepEqual(ids, []any{int64(1), "b"}) {
+				t.Errorf("ids %v", ids)
+			}
+		})
 	}
 }
