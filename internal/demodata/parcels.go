@@ -22,12 +22,20 @@ func Parcels(out io.Writer, count int, seed uint64) error {
 	)
 	cols := int(math.Floor((e1 - e0) / step))
 	rows := int(math.Floor((n1 - n0) / step))
+	// Towns visit the grid cells in a scattered order (a stride coprime
+	// with the number of cells), so that any count spreads over the
+	// province instead of filling its southern row first.
+	cells := cols * rows
+	stride := cells*3/8 + 1
+	for gcd(stride, cells) != 1 {
+		stride++
+	}
 	written := 0
 	for k := 0; written < count; k++ {
-		cell := k % (cols * rows)
+		cell := (k * stride) % cells
 		c := pt{e0 + step*(float64(cell%cols)+0.5), n0 + step*(float64(cell/cols)+0.5)}
 		// A second pass over the grid shifts the towns, so they never repeat.
-		pass := float64(k / (cols * rows))
+		pass := float64(k / cells)
 		c = c.add(pt{r.between(-1500, 1500) + pass*step/3, r.between(-1500, 1500) + pass*step/5})
 		size := r.between(0.35, 0.9)
 		t := layout(townSpec{
@@ -56,4 +64,11 @@ func Parcels(out io.Writer, count int, seed uint64) error {
 		}
 	}
 	return w.Flush()
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
