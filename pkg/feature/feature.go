@@ -38,6 +38,17 @@ func (t FieldType) String() string {
 // MarshalText writes the type's name.
 func (t FieldType) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
+// UnmarshalText reads a name written by MarshalText.
+func (t *FieldType) UnmarshalText(b []byte) error {
+	for i, n := range fieldTypeNames {
+		if n == string(b) {
+			*t = FieldType(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("feature: unknown field type %q", b)
+}
+
 // Field describes one property of a layer.
 type Field struct {
 	Name     string    `json:"name"`

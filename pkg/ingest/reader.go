@@ -25,6 +25,8 @@ type batch struct {
 	seq   int
 	items []item
 	fatal error // the stream ended with this error after items (io.EOF at the end)
+	bound orb.Bound // of the items' geometries before reprojection
+	empty bool      // no geometry in items
 }
 
 // Reader streams a layer's features in WGS 84, in source order. It follows
@@ -41,7 +43,13 @@ type Reader struct {
 	cur     batch
 	pos     int
 	done    error
+	bound   orb.Bound // source-CRS bounds of the batches handed out
+	bounded bool
+	desc    string
 }
+
+// Transformation describes the operation PROJ uses for this layer.
+func (r *Reader) Transformation() string { return r.desc }
 
 // Features opens the layer's features, reprojected to WGS 84 on
 // Options.Workers goroutines. The reader must be closed.
@@ -64,6 +72,7 @@ func (l *Layer) Features(ctx context.Context) (*Reader, error) {
 		results: make(chan batch, n),
 		tokens:  make(chan struct{}, 4*n),
 		pending: map[int]batch{},
+		desc:    trs[0].Description(),
 	}
 	jobs := make(chan batch, n)
 	file := l.Info().Source
@@ -125,6 +134,17 @@ func (r *Reader) produce(ctx context.Context, src feature.Reader, jobs chan<- ba
 // project reprojects the batch's geometries in one PROJ call, falling back
 // to one call per feature to name the feature that cannot be transformed.
 func project(tr *crs.Transformer, file string, checkDegrees bool, b *batch) {
+	b.empty = true
+	for _, it := range b.items {
+		if it.f.Geometry == nil {
+			continue
+		}
+		if bb := it.f.Geometry.Bound(); b.empty {
+			b.bound, b.empty = bb, false
+		} else {
+			b.bound = b.bound.Union(bb)
+		}
+	}
 	if checkDegrees {
 		for i := range b.items {
 			it := &b.items[i]
@@ -201,8 +221,20 @@ func (r *Reader) Read() (*feature.Feature, error) {
 		r.next++
 		<-r.tokens
 		r.cur, r.pos = b, 0
+		if !b.empty {
+			if r.bounded {
+				r.bound = r.bound.Union(b.bound)
+			} else {
+				r.bound, r.bounded = b.bound, true
+			}
+		}
 	}
 }
+
+// SourceBound returns the bounds, in the source CRS, of the geometries read
+// so far (at least those returned; possibly a few more of the same batch),
+// and false when there were none. After io.EOF it covers the whole layer.
+func (r *Reader) SourceBound() (orb.Bound, bool) { return r.bound, r.bounded }
 
 // Close stops the pipeline and waits for its goroutines.
 func (r *Reader) Close() error {
