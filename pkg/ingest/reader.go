@@ -24,7 +24,7 @@ type item struct {
 type batch struct {
 	seq   int
 	items []item
-	fatal error // the stream ended with this error after items (io.EOF at the end)
+	fatal error     // the stream ended with this error after items (io.EOF at the end)
 	bound orb.Bound // of the items' geometries before reprojection
 	empty bool      // no geometry in items
 }
