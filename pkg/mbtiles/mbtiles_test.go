@@ -585,3 +585,38 @@ func TestOgrinfo(t *testing.T) {
 		}
 	}
 }
+
+// TestManyTiles crosses several internal batch transactions.
+func TestManyTiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.mbtiles")
+	w, err := mbtiles.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	contents := [][]byte{mbtiles.Gzip([]byte("forest")), mbtiles.Gzip([]byte("paddy")), mbtiles.Gzip([]byte("river"))}
+	const n = 45000
+	for i := range n {
+		if err := w.PutTileGzipped(8, i%256, i/256, contents[i%3]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := w.Stats()
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if st.Tiles != n || st.UniqueTiles != 3 || st.TilesByZoom[8] != n {
+		t.Errorf("stats = %+v", st)
+	}
+	r := open(t, path)
+	for _, i := range []int{0, 19999, 20000, 20001, 39999, 40000, n - 1} {
+		gz, ok, err := r.Tile(context.Background(), 8, i%256, i/256)
+		if err != nil || !ok || !bytes.Equal(gz, contents[i%3]) {
+			t.Errorf("tile %d: ok=%v err=%v", i, ok, err)
+		}
+	}
+	var count int
+	if err := rawDB(t, path).QueryRow(`SELECT count(*) FROM tiles`).Scan(&count); err != nil || count != n {
+		t.Errorf("tiles view has %d rows (%v), want %d", count, err, n)
+	}
+}

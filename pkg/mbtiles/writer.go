@@ -108,10 +108,8 @@ func (w *Writer) init() error {
 	}
 	db.SetMaxOpenConns(1) // one connection: the transactions below are on it
 	w.db = db
-	if _, err := db.Exec(schema); err != nil {
-		return err
-	}
-	return w.begin()
+	_, err = db.Exec(schema)
+	return err
 }
 
 // begin opens the next batch transaction and prepares its statements.
@@ -120,14 +118,18 @@ func (w *Writer) begin() error {
 	if err != nil {
 		return err
 	}
-	w.tx = tx
-	if w.putMap, err = tx.Prepare(`INSERT INTO map (zoom_level, tile_column, tile_row, tile_id) VALUES (?, ?, ?, ?)`); err != nil {
+	putMap, err := tx.Prepare(`INSERT INTO map (zoom_level, tile_column, tile_row, tile_id) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		tx.Rollback()
 		return err
 	}
-	if w.putImage, err = tx.Prepare(`INSERT OR IGNORE INTO images (tile_id, tile_data) VALUES (?, ?)`); err != nil {
+	putImage, err := tx.Prepare(`INSERT OR IGNORE INTO images (tile_id, tile_data) VALUES (?, ?)`)
+	if err != nil {
+		putMap.Close()
+		tx.Rollback()
 		return err
 	}
-	w.inTx = 0
+	w.tx, w.putMap, w.putImage, w.inTx = tx, putMap, putImage, 0
 	return nil
 }
 
@@ -179,6 +181,11 @@ func (w *Writer) put(z, x, y int, gz []byte) error {
 	if w.done {
 		return ErrClosed
 	}
+	if w.tx == nil {
+		if err := w.begin(); err != nil {
+			return fmt.Errorf("mbtiles: begin batch: %w", err)
+		}
+	}
 	if _, err := w.putMap.Exec(z, x, tmsRow(z, y), id); err != nil {
 		if isConstraint(err) {
 			return fmt.Errorf("%w: %d/%d/%d", ErrDuplicateTile, z, x, y)
@@ -203,9 +210,6 @@ func (w *Writer) put(z, x, y int, gz []byte) error {
 	if w.inTx >= batchSize {
 		if err := w.flush(); err != nil {
 			return fmt.Errorf("mbtiles: commit batch: %w", err)
-		}
-		if err := w.begin(); err != nil {
-			return fmt.Errorf("mbtiles: begin batch: %w", err)
 		}
 	}
 	return nil
@@ -271,7 +275,7 @@ func (w *Writer) commit() error {
 	if err != nil {
 		return err
 	}
-	if w.tx == nil { // a failed batch left no transaction open
+	if w.tx == nil { // no tile since the last batch, or none at all
 		if err := w.begin(); err != nil {
 			return err
 		}
