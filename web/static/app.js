@@ -90,7 +90,7 @@ function tilesetEntries(list) {
     const name = item.name ?? item.id;
     const url = item.tilejson ?? item.tilejson_url ?? item.links?.find?.((l) => l.rel === 'tilejson')?.href
       ?? `/tiles/${encodeURIComponent(item.id ?? name)}.json`;
-    return { name: item.id ?? name, url, title: item.name };
+    return { name: item.id ?? name, url, title: item.title ?? item.name };
   });
 }
 
@@ -268,6 +268,23 @@ function renderLegend() {
   }
 }
 
+// The style's other legends (facility types, road classes), each a list of
+// {code, vi, en, color} drawn as circles or lines.
+function renderMoreLegends() {
+  const root = document.getElementById('more-legends');
+  root.replaceChildren();
+  for (const lg of meta('legends') ?? []) {
+    if (!Array.isArray(lg.items) || lg.items.length === 0) continue;
+    const ul = el('ul', { class: 'legend' });
+    for (const c of lg.items) {
+      ul.append(el('li', { 'data-code': c.code },
+        el('span', { class: `swatch swatch-${lg.kind ?? 'fill'}`, style: `--c:${c.color}` }),
+        el('span', { class: 'name wide', text: nameIn(c, c.code) })));
+    }
+    root.append(el('section', { 'data-field': lg.field ?? null }, el('h2', { text: nameIn(lg.title, lg.field ?? '') }), ul));
+  }
+}
+
 function renderStatic() {
   document.documentElement.lang = state.lang;
   document.title = t('title');
@@ -293,6 +310,7 @@ function setLanguage(lang) {
   if (map) {
     renderTilesets();
     renderLegend();
+    renderMoreLegends();
     if (state.popup && popup?.isOpen()) popup.setDOMContent(popupContent(state.popup.feature));
   }
 }
@@ -306,6 +324,9 @@ function formatNumber(v, digits = 2) {
 function formatValue(field, v) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'boolean') return v ? t('yes') : t('no');
+  // Coded values (road classes, facility types) read through the style.
+  const coded = meta('values')?.[field]?.[String(v)];
+  if (coded) return `${nameIn(coded, String(v))} (${v})`;
   if (typeof v === 'number') {
     if (field === 'dien_tich' && v >= 10000) return `${formatNumber(v, 0)} (${formatNumber(v / 10000, 2)} ${t('hectares')})`;
     return formatNumber(v);
@@ -316,7 +337,7 @@ function formatValue(field, v) {
 function popupContent(feature) {
   const props = feature.properties ?? {};
   const lu = props.ma_dat !== undefined ? landuse(String(props.ma_dat)) : null;
-  const title = lu ? nameIn(lu, lu.code) : (props.ten ?? props.ten_duong ?? props.ten_dat ?? t('feature'));
+  const title = props.ten ?? props.ten_duong ?? (lu ? nameIn(lu, lu.code) : props.ten_dat) ?? t('feature');
   const known = Object.keys(meta('fields') ?? {});
   const keys = Object.keys(props).sort((a, b) => {
     const ia = known.indexOf(a); const ib = known.indexOf(b);
@@ -409,6 +430,7 @@ async function main() {
   await map.once('load');
   renderTilesets();
   renderLegend();
+  renderMoreLegends();
   setStatus(state.tilesets.length ? null : t('noTilesets'), 'info');
   await map.once('idle');
   ready.resolve(map);
