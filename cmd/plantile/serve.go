@@ -1,16 +1,306 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sonla-gis/plantile/pkg/config"
+	"github.com/sonla-gis/plantile/pkg/glyphs"
+	"github.com/sonla-gis/plantile/pkg/server"
+	"github.com/sonla-gis/plantile/styles"
+	"github.com/sonla-gis/plantile/tiles"
+	"github.com/sonla-gis/plantile/web"
 )
 
-// newServeCmd is replaced by the serving work (issue 4).
 func newServeCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "serve",
-		Short: "Serve tiles, styles and the web map (not yet implemented)",
-		RunE:  func(*cobra.Command, []string) error { return errors.New("serve: not implemented yet") },
+	cmd := &cobra.Command{
+		Use:   "serve [--config FILE] [--listen ADDR] [--tiles DIR] ...",
+		Short: "Serve tiles, styles and the web map",
+		Long: `Serve the tilesets of a directory (each NAME.mbtiles is the tileset NAME),
+the MapLibre styles, glyphs and the web map. With no --tiles, the bundled
+Son La demo is served.
+
+Configuration comes from, lowest precedence first: defaults, the YAML file
+of --config, PLANTILE_* environment variables, flags. Keys and variables:
+` + keyList() + `
+A new or replaced NAME.mbtiles is served without a restart (polled every
+reload_interval, and on SIGHUP); a file that fails to open is refused and the
+previous version keeps serving.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			file, _ := cmd.Flags().GetString("config")
+			cfg, err := config.Load(file, cmd.Flags())
+			if err != nil {
+				return err
+			}
+			m := &Main{Config: cfg, Logger: newLogger(cfg, cmd.ErrOrStderr()), Out: cmd.OutOrStdout()}
+			return m.RunUntilDone(cmd.Context())
+		},
+	}
+	cmd.Flags().String("config", "", "YAML configuration file")
+	config.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func keyList() string {
+	var b strings.Builder
+	for _, k := range config.Keys() {
+		fmt.Fprintf(&b, "  %-20s %s\n", k[0], k[1])
+	}
+	return b.String()
+}
+
+// newLogger builds the process logger from the configuration.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level, _ := cfg.Level() // validated by config.Load
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Main is `plantile serve` as a value: Run starts it, Close stops it. The
+// command and the end-to-end tests use it the same way.
+type Main struct {
+	Config config.Config
+	Logger *slog.Logger // default: discard
+	Out    io.Writer    // receives the "serving at" line; default: discard
+
+	// Embedded holds the bundled tilesets (*.mbtiles at the root), served
+	// when Config.TilesDir is empty; default tiles.FS().
+	Embedded fs.FS
+
+	reg    *server.Registry
+	srv    *server.Server
+	ln     net.Listener
+	url    string
+	demo   bool
+	cancel context.CancelFunc
+	served chan error
+}
+
+// Run loads the tilesets, starts listening and serving, and returns once
+// the server answers; it does not block. Call Close to stop.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	if m.Out == nil {
+		m.Out = io.Discard
+	}
+	if m.Embedded == nil {
+		m.Embedded = tiles.FS()
+	}
+	cfg := m.Config
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+
+	dir := cfg.TilesDir
+	if dir == "" {
+		if dir, err = m.extractDemo(); err != nil {
+			return err
+		}
+		m.demo = true
+	}
+	m.reg = server.NewRegistry(dir, server.RegistryOptions{Logger: m.Logger, CacheBytes: int64(cfg.TileCacheMB) << 20})
+	if err := m.reg.Reload(ctx); err != nil {
+		var le *server.LoadError
+		if !errors.As(err, &le) {
+			return fmt.Errorf("serve: tiles directory %s: %w", dir, err)
+		}
+		m.logReload(err) // broken files are refused, the others serve
+	}
+
+	opts := server.Options{Config: cfg, Tilesets: m.reg, Logger: m.Logger}
+	if opts.Styles, opts.Glyphs, opts.Web, err = m.assets(); err != nil {
+		return err
+	}
+	if m.srv, err = server.New(opts); err != nil {
+		return err
+	}
+	if m.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	m.url = displayURL(cfg.PublicURL, m.ln.Addr())
+	m.Logger.Info("serve: listening", "listen", m.ln.Addr().String(), "url", m.url)
+
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.srv.Serve(sctx, m.ln) }()
+	go m.reg.Run(sctx, cfg.ReloadInterval)
+
+	var names []string
+	for _, t := range m.reg.List() {
+		names = append(names, t.Name)
+	}
+	if m.demo {
+		fmt.Fprintf(m.Out, "plantile: serving Son La demo at %s/\n", m.url)
+	} else {
+		fmt.Fprintf(m.Out, "plantile: serving %d tilesets from %s at %s/\n", len(names), dir, m.url)
+	}
+	for _, n := range names {
+		m.Logger.Info("serve: tileset", "tileset", n, "tilejson", server.TileJSONURL(m.url, n), "qgis_xyz_url", server.TileURL(m.url, n))
+	}
+	if len(names) == 0 {
+		m.Logger.Warn("serve: no tilesets yet; add NAME.mbtiles files to the tiles directory", "dir", dir)
+	}
+	return nil
+}
+
+// extractDemo copies the bundled tilesets into the cache directory and
+// returns the directory. Files of tilesets no longer bundled are removed.
+func (m *Main) extractDemo() (string, error) {
+	cache := m.Config.CacheDir
+	if cache == "" {
+		uc, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("serve: no cache directory for the bundled tilesets (set cache_dir or tiles_dir): %w", err)
+		}
+		cache = filepath.Join(uc, "plantile")
+	}
+	dir := filepath.Join(cache, "tiles")
+	names, err := server.ExtractTilesets(m.Embedded, dir)
+	if err != nil {
+		return "", fmt.Errorf("serve: %w", err)
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "*"+server.Ext))
+	for _, p := range old {
+		if !slices.Contains(names, strings.TrimSuffix(filepath.Base(p), server.Ext)) {
+			os.Remove(p)
+		}
+	}
+	if len(names) == 0 {
+		m.Logger.Warn("serve: this binary bundles no demo tileset; build them (make) or pass --tiles DIR")
+	}
+	return dir, nil
+}
+
+// assets returns the styles, glyphs and web map: the bundled ones unless a
+// directory overrides them.
+func (m *Main) assets() (fs.FS, server.GlyphSource, fs.FS, error) {
+	cfg := m.Config
+	st := styles.FS()
+	if cfg.StylesDir != "" {
+		st = os.DirFS(cfg.StylesDir)
+	}
+	var gl server.GlyphSource
+	if cfg.FontsDir != "" {
+		gl = server.GlyphsFS{FS: os.DirFS(cfg.FontsDir)}
+	} else {
+		fonts, err := styles.Fonts()
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("serve: %w", err)
+		}
+		set, err := glyphs.New(fonts...)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("serve: %w", err)
+		}
+		gl = set
+	}
+	wf := web.FS()
+	if cfg.WebDir != "" {
+		wf = os.DirFS(cfg.WebDir)
+	} else if !web.Vendored() {
+		m.Logger.Warn("serve: MapLibre GL JS is not vendored into the web map; run make deps-web")
+	}
+	return st, gl, wf, nil
+}
+
+// displayURL is the URL to print: the public URL, else the listener's
+// address with 127.0.0.1 for an unspecified host.
+func displayURL(public string, addr net.Addr) string {
+	if public != "" {
+		return strings.TrimSuffix(public, "/")
+	}
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// URL returns the base URL the server answers at (after Run).
+func (m *Main) URL() string { return m.url }
+
+// Reload rescans the tiles directory now and logs what it refused.
+func (m *Main) Reload(ctx context.Context) {
+	if m.reg != nil {
+		m.reg.ReloadAndLog(ctx)
+	}
+}
+
+func (m *Main) logReload(err error) {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		var le *server.LoadError
+		if errors.As(e, &le) {
+			m.Logger.Error("serve: tileset refused", "tileset", le.Name, "path", le.Path, "err", le.Err)
+		}
+	}
+}
+
+// Close stops the server gracefully (requests in flight finish, up to
+// shutdown_timeout) and then closes the tilesets.
+func (m *Main) Close() error {
+	var err error
+	if m.cancel != nil {
+		m.cancel()
+		err = <-m.served
+		m.cancel = nil
+	} else if m.ln != nil {
+		m.ln.Close()
+	}
+	if m.reg != nil {
+		if cerr := m.reg.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// RunUntilDone runs until ctx is cancelled (SIGINT or SIGTERM in main),
+// reloading the tiles directory on SIGHUP, then closes.
+func (m *Main) RunUntilDone(ctx context.Context) error {
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-hup:
+			m.Logger.Info("serve: SIGHUP, reloading tilesets")
+			m.Reload(ctx)
+		case err := <-m.served:
+			// The server stopped by itself (the listener failed).
+			m.cancel = nil
+			m.Close()
+			return err
+		case <-ctx.Done():
+			m.Logger.Info("serve: stopping")
+			return m.Close()
+		}
 	}
 }

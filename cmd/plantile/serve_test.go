@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sonla-gis/plantile/pkg/config"
+	"github.com/sonla-gis/plantile/pkg/server/servertest"
+)
+
+func get(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, b
+}
+
+// TestMainServesEmbeddedDemo: with no tiles directory, Main unpacks the
+// bundled tilesets into the cache directory and serves them, with the
+// bundled styles, glyphs and web map.
+func TestMainServesEmbeddedDemo(t *testing.T) {
+	bundle := t.TempDir()
+	w, err := servertest.WriteTileset(filepath.Join(bundle, "sonla.mbtiles"), servertest.Spec{MinZoom: 0, MaxZoom: 10, Version: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	// A tileset left from an older binary is removed.
+	if err := os.MkdirAll(filepath.Join(cache, "tiles"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cache, "tiles", "old.mbtiles"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mtime time.Time
+	for run := range 2 {
+		cfg := config.Default()
+		cfg.Listen, cfg.CacheDir = "127.0.0.1:0", cache
+		var out bytes.Buffer
+		m := &Main{Config: cfg, Out: &out, Embedded: os.DirFS(bundle)}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`^plantile: serving Son La demo at http://127\.0\.0\.1:\d+/\n$`).MatchString(out.String()) {
+			t.Errorf("printed %q", out.String())
+		}
+		if !strings.Contains(out.String(), m.URL()+"/") {
+			t.Errorf("printed %q, URL %s", out.String(), m.URL())
+		}
+		tl := w.Tiles[len(w.Tiles)-1]
+		res, body := get(t, m.URL()+"/tiles/sonla/"+itoa(int(tl.Z))+"/"+itoa(int(tl.X))+"/"+itoa(int(tl.Y))+".pbf")
+		if res.StatusCode != 200 || len(body) == 0 {
+			t.Errorf("tile: %d", res.StatusCode)
+		}
+		for _, p := range []string{"/readyz", "/styles/sonla.json", "/", "/fonts/Noto%20Sans%20Regular/0-255.pbf", "/tiles/sonla.json"} {
+			if res, _ := get(t, m.URL()+p); res.StatusCode != 200 {
+				t.Errorf("%s: %d", p, res.StatusCode)
+			}
+		}
+		if res, _ := get(t, m.URL()+"/tiles/old.json"); res.StatusCode != 404 {
+			t.Errorf("stale tileset served: %d", res.StatusCode)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(filepath.Join(cache, "tiles", "sonla.mbtiles"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 1 && !fi.ModTime().Equal(mtime) {
+			t.Error("the unchanged bundled tileset was rewritten at the second start")
+		}
+		mtime = fi.ModTime()
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeCommand runs `plantile serve` through cobra with flags,
+// environment and a config file, serves a tiles directory, picks up a new
+// tileset, and stops gracefully when its context is cancelled (what
+// SIGINT/SIGTERM do in main).
+func TestServeCommand(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := servertest.WriteTileset(filepath.Join(dir, "a.mbtiles"), servertest.Spec{MaxZoom: 3, Version: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(t.TempDir(), "plantile.yaml")
+	if err := os.WriteFile(cfgFile, []byte("listen: 127.0.0.1:1\nreload_interval: 100ms\naccess_log: false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PLANTILE_PUBLIC_URL", "http://tiles.example")
+	root := newRootCmd()
+	var out, errOut syncBuffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs([]string{"serve", "--config", cfgFile, "--listen", "127.0.0.1:0", "--tiles", dir})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	// The public URL from the environment is what gets printed, so find
+	// the port from the log instead: wait for the line.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "plantile: serving") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no serving line; stderr:\n%s", errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "serving 1 tilesets from "+dir+" at http://tiles.example/") {
+		t.Errorf("printed %q", out.String())
+	}
+	m := regexp.MustCompile(`qgis_xyz_url=http://tiles.example/tiles/a/`).FindString(errOut.String())
+	if m == "" {
+		t.Errorf("no QGIS URL logged:\n%s", errOut.String())
+	}
+	addr := regexp.MustCompile(`listen=(127\.0\.0\.1:\d+)`).FindStringSubmatch(errOut.String())
+	if addr == nil {
+		t.Fatalf("no listen address logged:\n%s", errOut.String())
+	}
+	base := "http://" + addr[1]
+	_, body := get(t, base+"/tiles/a.json")
+	var tj struct{ Tiles []string }
+	if err := json.Unmarshal(body, &tj); err != nil || len(tj.Tiles) != 1 || tj.Tiles[0] != "http://tiles.example/tiles/a/{z}/{x}/{y}.pbf" {
+		t.Errorf("TileJSON tiles %v (%v)", tj.Tiles, err)
+	}
+	// A new tileset appears through polling.
+	if _, err := servertest.WriteTileset(filepath.Join(dir, "b.mbtiles"), servertest.Spec{MaxZoom: 2, Version: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if res, _ := get(t, base+"/tiles/b.json"); res.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("new tileset not picked up")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("still answering after stop")
+	}
+}
+
+func TestServeCommandErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad listen", []string{"serve", "--listen", "nowhere"}, "listen"},
+		{"missing tiles dir", []string{"serve", "--listen", "127.0.0.1:0", "--tiles", "/nonexistent/plantile"}, "tiles directory"},
+		{"missing config", []string{"serve", "--config", "/nonexistent/plantile.yaml"}, "config"},
+		{"bad log format", []string{"serve", "--log-format", "xml"}, "log_format"},
+		{"arguments", []string{"serve", "extra"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := newRootCmd()
+			root.SetOut(io.Discard)
+			root.SetErr(io.Discard)
+			root.SetArgs(tt.args)
+			err := root.ExecuteContext(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
