@@ -33,6 +33,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newInspectCmd(), newBuildCmd(), newServeCmd())
+	root.AddCommand(newInspectCmd(), newExportCmd(), newBuildCmd(), newServeCmd())
 	return root
 }
