@@ -137,13 +137,75 @@ func unexpected(err error) error {
 	return err
 }
 
-// decodeRecord fills props from one record (deletion flag included).
-func (h *dbfHeader) decodeRecord(rec []byte, dec *textDecoder, props feature.Properties) {
+// textScratch is reused from record to record to build its strings.
+type textScratch struct {
+	buf   []byte
+	spans []textSpan
+}
+
+type textSpan struct {
+	field      *dbfField
+	start, end int
+}
+
+// decodeRecord fills props from one record (deletion flag included). The
+// text of all the record's character and date fields is built in one
+// buffer and turned into one string, which the values share: one
+// allocation per record instead of one per field.
+func (h *dbfHeader) decodeRecord(rec []byte, dec *textDecoder, ts *textScratch, props feature.Properties) {
 	data := rec[1:]
+	ts.buf, ts.spans = ts.buf[:0], ts.spans[:0]
 	for i := range h.fields {
 		f := &h.fields[i]
-		props[f.name] = decodeValue(f, data[f.offset:f.offset+f.width], dec)
+		b := data[f.offset : f.offset+f.width]
+		start := len(ts.buf)
+		switch f.kind {
+		case 'C':
+			b = trimRight(b)
+			if len(b) == 0 {
+				props[f.name] = nil
+				continue
+			}
+			ts.buf = dec.appendDecoded(ts.buf, b)
+		case 'D':
+			var ok bool
+			if ts.buf, ok = appendDate(ts.buf, b); !ok {
+				props[f.name] = nil
+				continue
+			}
+		default:
+			props[f.name] = decodeValue(f, b, dec)
+			continue
+		}
+		ts.spans = append(ts.spans, textSpan{f, start, len(ts.buf)})
 	}
+	if len(ts.spans) == 0 {
+		return
+	}
+	all := string(ts.buf)
+	for _, sp := range ts.spans {
+		props[sp.field.name] = all[sp.start:sp.end]
+	}
+}
+
+// appendDate appends a dBASE date "YYYYMMDD" as "YYYY-MM-DD"; blank,
+// "00000000" and impossible dates are no date.
+func appendDate(dst, b []byte) ([]byte, bool) {
+	b = trim(b)
+	if len(b) != 8 {
+		return dst, false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return dst, false
+		}
+	}
+	month := int(b[4]-'0')*10 + int(b[5]-'0')
+	day := int(b[6]-'0')*10 + int(b[7]-'0')
+	if month < 1 || month > 12 || day < 1 || day > 31 {
+		return dst, false
+	}
+	return append(dst, b[0], b[1], b[2], b[3], '-', b[4], b[5], '-', b[6], b[7]), true
 }
 
 func decodeValue(f *dbfField, b []byte, dec *textDecoder) any {
@@ -193,22 +255,10 @@ func decodeValue(f *dbfField, b []byte, dec *textDecoder) any {
 		}
 		return nil
 	case 'D':
-		b = trim(b)
-		if len(b) != 8 {
-			return nil
+		if d, ok := appendDate(nil, b); ok {
+			return string(d)
 		}
-		for _, c := range b {
-			if c < '0' || c > '9' {
-				return nil
-			}
-		}
-		month := int(b[4]-'0')*10 + int(b[5]-'0')
-		day := int(b[6]-'0')*10 + int(b[7]-'0')
-		if month < 1 || month > 12 || day < 1 || day > 31 {
-			return nil // "00000000" and the like mean no date
-		}
-		d := [10]byte{b[0], b[1], b[2], b[3], '-', b[4], b[5], '-', b[6], b[7]}
-		return string(d[:])
+		return nil
 	}
 	return nil
 }

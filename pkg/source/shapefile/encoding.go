@@ -52,8 +52,8 @@ type textDecoder struct {
 	utf8  bool       // bytes are UTF-8
 	table *[256]rune // single-byte code page, else nil
 	multi encoding.Encoding
-	// lenient: bytes are UTF-8 where valid, else windows-1252 (the default
-	// when nothing says what the encoding is).
+	// lenient: nothing named the encoding; Open samples the table to
+	// choose between UTF-8 and windows-1252.
 	lenient bool
 	buf     []byte
 }
@@ -63,14 +63,12 @@ func newDecoder(name string, enc encoding.Encoding) *textDecoder {
 	d := &textDecoder{name: name}
 	switch {
 	case enc == nil || enc == encoding.Nop:
+		// UTF-8, with windows-1252 for values that are not valid UTF-8.
 		d.utf8 = true
+		d.table = windows1252
 	default:
 		if cm, ok := enc.(*charmap.Charmap); ok {
-			var t [256]rune
-			for i := range t {
-				t[i] = cm.DecodeByte(byte(i))
-			}
-			d.table = &t
+			d.table = singleByteTable(cm)
 		} else {
 			d.multi = enc
 		}
@@ -78,15 +76,30 @@ func newDecoder(name string, enc encoding.Encoding) *textDecoder {
 	return d
 }
 
+var windows1252 = singleByteTable(charmap.Windows1252)
+
+func singleByteTable(cm *charmap.Charmap) *[256]rune {
+	var t [256]rune
+	for i := range t {
+		t[i] = cm.DecodeByte(byte(i))
+	}
+	return &t
+}
+
+// lenientDecoder is the default when nothing names the encoding.
 func lenientDecoder() *textDecoder {
 	d := newDecoder("UTF-8", nil)
 	d.lenient = true
-	d.table = newDecoder("", charmap.Windows1252).table
 	return d
 }
 
 // decode returns b as an NFC UTF-8 string; b is already trimmed.
-func (d *textDecoder) decode(b []byte) string {
+func (d *textDecoder) decode(b []byte) string { return string(d.appendDecoded(nil, b)) }
+
+// appendDecoded appends b, decoded and normalised to NFC, to dst. Bytes
+// that are not valid UTF-8 in a UTF-8 table are decoded as windows-1252,
+// so the result is always valid UTF-8.
+func (d *textDecoder) appendDecoded(dst, b []byte) []byte {
 	ascii := true
 	for _, c := range b {
 		if c >= 0x80 {
@@ -95,30 +108,51 @@ func (d *textDecoder) decode(b []byte) string {
 		}
 	}
 	if ascii {
-		return string(b)
+		return append(dst, b...)
 	}
-	var s string
+	var text []byte
 	switch {
-	case d.utf8 && (!d.lenient || utf8.Valid(b)):
-		s = string(b)
+	case d.utf8 && utf8.Valid(b):
+		text = b
 	case d.table != nil:
 		d.buf = d.buf[:0]
 		for _, c := range b {
 			d.buf = utf8.AppendRune(d.buf, d.table[c])
 		}
-		s = string(d.buf)
+		text = d.buf
 	default:
 		out, err := d.multi.NewDecoder().Bytes(b)
 		if err != nil {
-			s = strings.ToValidUTF8(string(b), "\uFFFD")
-		} else {
-			s = string(out)
+			out = []byte(strings.ToValidUTF8(string(b), "\uFFFD"))
+		}
+		text = out
+	}
+	if isNFC(text) {
+		return append(dst, text...)
+	}
+	return norm.NFC.Append(dst, text...)
+}
+
+// isNFC reports whether UTF-8 text is already in NFC. Letters below U+0300
+// and the precomposed letters of Latin Extended Additional (U+1E00-U+1EFF,
+// where precomposed Vietnamese lives) are NFC whatever follows them as long
+// as no combining mark does, so text made only of those is answered
+// without the norm tables; anything else asks the tables.
+func isNFC(text []byte) bool {
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case c < 0x80:
+			i++
+		case c < 0xCC: // U+0080..U+02FF
+			i += 2
+		case c == 0xE1 && i+1 < len(text) && (text[i+1] == 0xB8 || text[i+1] == 0xB9 || text[i+1] == 0xBA || text[i+1] == 0xBB): // U+1E00..U+1EFF
+			i += 3
+		default:
+			return norm.NFC.IsNormal(text)
 		}
 	}
-	if !norm.NFC.IsNormalString(s) {
-		s = norm.NFC.String(s)
-	}
-	return s
+	return true
 }
 
 // lookupEncoding resolves an encoding name as found in a .cpg file or given
@@ -158,10 +192,7 @@ func lookupEncoding(s string) (string, encoding.Encoding, error) {
 	if err != nil || enc == nil {
 		return "", nil, fmt.Errorf("unknown text encoding %q", s)
 	}
-	name, err := ianaindex.IANA.Name(enc)
-	if err != nil {
-		name = strings.TrimSpace(s)
-	}
+	name := encodingName(enc, strings.TrimSpace(s))
 	if name == "UTF-8" {
 		return name, nil, nil
 	}
@@ -179,10 +210,19 @@ func codePage(n int) (string, encoding.Encoding, error) {
 	if n == 10000 {
 		return "macintosh", enc, nil
 	}
-	if name, err := ianaindex.IANA.Name(enc); err == nil {
-		return name, enc, nil
+	return encodingName(enc, "CP"+strconv.Itoa(n)), enc, nil
+}
+
+// encodingName is the MIME name of enc ("ISO-8859-5"), else its IANA name
+// ("IBM437"), else def.
+func encodingName(enc encoding.Encoding, def string) string {
+	if name, err := ianaindex.MIME.Name(enc); err == nil && name != "" {
+		return name
 	}
-	return "CP" + strconv.Itoa(n), enc, nil
+	if name, err := ianaindex.IANA.Name(enc); err == nil && name != "" {
+		return name
+	}
+	return def
 }
 
 // chooseEncoding decides how to decode a table's text, in this order: the

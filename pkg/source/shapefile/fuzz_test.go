@@ -234,7 +234,7 @@ func FuzzDBF(f *testing.F) {
 	}
 	shp := shpFile(0, nulls...)
 	f.Fuzz(func(t *testing.T, dbf []byte) {
-		for _, enc := range []string{"", "windows-1258"} {
+		for _, enc := range []string{"", "UTF-8", "windows-1258", "936"} {
 			r, err := shapefile.NewReader("f.shp", bytes.NewReader(shp), bytes.NewReader(dbf), shapefile.Options{Encoding: enc})
 			if err != nil {
 				if fe, ok := feature.AsError(err); !ok || fe.File != "f.dbf" {

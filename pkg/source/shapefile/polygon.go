@@ -25,7 +25,7 @@ import (
 // orb.MultiPolygon.
 func assemblePolygons(parts [][]orb.Point) orb.Geometry {
 	if len(parts) == 1 {
-		return singlePolygon(parts[0])
+		return orb.Polygon{singleRing(parts[0])}
 	}
 	rings := make([]ringInfo, len(parts))
 	anyCW := false
@@ -106,13 +106,13 @@ func assemblePolygons(parts [][]orb.Point) orb.Geometry {
 	return mp
 }
 
-// singlePolygon makes the one ring of a record an exterior, whatever its
-// orientation in the file.
-func singlePolygon(p []orb.Point) orb.Polygon {
+// singleRing makes the one ring of a record an exterior, whatever its
+// orientation in the file: counter-clockwise.
+func singleRing(p []orb.Point) orb.Ring {
 	if area2(p) < 0 {
 		reverse(p)
 	}
-	return orb.Polygon{orb.Ring(p)}
+	return orb.Ring(p)
 }
 
 type ringInfo struct {

@@ -38,8 +38,10 @@ type Reader struct {
 
 	pos int64  // bytes of the .shp consumed
 	row int64  // records consumed, deleted ones included
-	buf []byte // scratch for one .shp record
-	rec []byte // scratch for one .dbf record
+	buf   []byte // scratch for one .shp record
+	rec   []byte // scratch for one .dbf record
+	text  textScratch
+	arena arena
 	err error  // sticky error: io.EOF or a *feature.Error
 }
 
@@ -154,11 +156,12 @@ func (r *Reader) Read() (*feature.Feature, error) {
 		if deleted {
 			continue
 		}
-		geom, reason := decodeShape(r.buf[:clen])
-		f := &feature.Feature{Row: r.row, Geometry: geom}
+		geom, reason := decodeShape(r.buf[:clen], &r.arena)
+		f := r.arena.feature()
+		f.Row, f.Geometry = r.row, geom
 		if r.table != nil {
 			f.Properties = make(feature.Properties, len(r.table.fields))
-			r.table.decodeRecord(r.rec, r.dec, f.Properties)
+			r.table.decodeRecord(r.rec, r.dec, &r.text, f.Properties)
 		} else {
 			f.Properties = feature.Properties{}
 		}

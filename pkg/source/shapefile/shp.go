@@ -95,7 +95,7 @@ func getFloat(b []byte) float64 { return math.Float64frombits(binary.LittleEndia
 // returns nil geometry for a null shape. Every count is checked against
 // len(b) before anything is allocated, so a record cannot make the reader
 // allocate more than a small multiple of its own length.
-func decodeShape(b []byte) (orb.Geometry, string) {
+func decodeShape(b []byte, a *arena) (orb.Geometry, string) {
 	if len(b) < 4 {
 		return nil, fmt.Sprintf("record content is %d bytes, too short for a shape type", len(b))
 	}
@@ -123,13 +123,13 @@ func decodeShape(b []byte) (orb.Geometry, string) {
 		if 40+16*n > int64(len(b)) {
 			return nil, fmt.Sprintf("multipoint claims %d points but the record holds only %d bytes", n, len(b))
 		}
-		mp := make(orb.MultiPoint, n)
+		mp := orb.MultiPoint(a.pointSlice(int(n)))
 		if !readPoints(b[40:], mp) {
 			return nil, "multipoint has a NaN or infinite coordinate"
 		}
 		return mp, ""
 	case typePolyLine, typePolyLineZ, typePolyLineM, typePolygon, typePolygonZ, typePolygonM:
-		return decodeParts(t, b)
+		return decodeParts(t, b, a)
 	case typeMultiPatch:
 		return nil, "MultiPatch shapes (3D surfaces) are not supported"
 	}
@@ -150,7 +150,7 @@ func readPoints(b []byte, pts []orb.Point) bool {
 	return ok
 }
 
-func decodeParts(t int32, b []byte) (orb.Geometry, string) {
+func decodeParts(t int32, b []byte, a *arena) (orb.Geometry, string) {
 	if len(b) < 44 {
 		return nil, fmt.Sprintf("record is %d bytes, want at least 44", len(b))
 	}
@@ -163,7 +163,7 @@ func decodeParts(t int32, b []byte) (orb.Geometry, string) {
 		return nil, fmt.Sprintf("record claims %d parts and %d points (%d bytes) but holds only %d bytes", np, npts, need, len(b))
 	}
 	starts := b[44 : 44+4*np]
-	pts := make([]orb.Point, npts)
+	pts := a.pointSlice(int(npts))
 	if !readPoints(b[44+4*np:], pts) {
 		return nil, "a coordinate is NaN or infinite"
 	}
@@ -186,7 +186,7 @@ func decodeParts(t int32, b []byte) (orb.Geometry, string) {
 		if pts[0] != pts[npts-1] {
 			pts = append(pts, pts[0])
 		}
-		return singlePolygon(pts), ""
+		return a.polygon(singleRing(pts)), ""
 	}
 	parts := make([][]orb.Point, np)
 	prev := int64(0)
