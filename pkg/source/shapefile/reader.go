@@ -36,13 +36,13 @@ type Reader struct {
 	dec     *textDecoder
 	closers []io.Closer
 
-	pos int64  // bytes of the .shp consumed
-	row int64  // records consumed, deleted ones included
+	pos   int64  // bytes of the .shp consumed
+	row   int64  // records consumed, deleted ones included
 	buf   []byte // scratch for one .shp record
 	rec   []byte // scratch for one .dbf record
 	text  textScratch
 	arena arena
-	err error  // sticky error: io.EOF or a *feature.Error
+	err   error // sticky error: io.EOF or a *feature.Error
 }
 
 var _ feature.Reader = (*Reader)(nil)
