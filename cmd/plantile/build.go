@@ -1,16 +1,498 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/paulmach/orb"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+
+	"github.com/sonla-gis/plantile/pkg/crs"
+	"github.com/sonla-gis/plantile/pkg/feature"
+	"github.com/sonla-gis/plantile/pkg/index"
+	"github.com/sonla-gis/plantile/pkg/mbtiles"
+	"github.com/sonla-gis/plantile/pkg/source"
+	"github.com/sonla-gis/plantile/pkg/source/geojson"
+	"github.com/sonla-gis/plantile/pkg/source/shapefile"
+	"github.com/sonla-gis/plantile/pkg/tiler"
 )
 
-// newBuildCmd is replaced by the tiling work (issue 3).
+// buildFlags are the options of `plantile build`.
+type buildFlags struct {
+	out             string
+	layers          []string // new names, one per source layer in order
+	zooms           []string // NAME=MIN-MAX overrides
+	minZoom         int
+	maxZoom         int
+	srcCRS          string
+	encoding        string
+	buffer          float64
+	maxTileBytes    int
+	maxTileFeatures int
+	name            string
+	attribution     string
+	description     string
+	workers         int
+	quiet           bool
+	cpuProfile      string
+}
+
 func newBuildCmd() *cobra.Command {
-	return &cobra.Command{
+	var f buildFlags
+	cmd := &cobra.Command{
 		Use:   "build SRC... -o tiles/NAME.mbtiles",
-		Short: "Build vector tiles into MBTiles (not yet implemented)",
-		RunE:  func(*cobra.Command, []string) error { return errors.New("build: not implemented yet") },
+		Short: "Build vector tiles from shapefiles and GeoJSON into MBTiles",
+		Long: `Build reads every layer of the sources (shapefiles, folders, zips, GeoJSON),
+moves them to WGS 84 (from each layer's .prj or GeoJSON crs, or --src-crs),
+and writes one MVT layer per source layer into an MBTiles file, replaced
+atomically when the build succeeds.
+
+Zooms: --minzoom defaults to 8; --maxzoom defaults to the zoom where one tile
+unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
+(15 for Son La). --zoom NAME=MIN-MAX overrides them for one layer.`,
+		Example: `  plantile build quy_hoach.shp -o tiles/quy_hoach.mbtiles --src-crs EPSG:9206
+  plantile build thua_dat.shp ranh_gioi.geojson --layer parcels --layer boundaries -o tiles/sonla.mbtiles`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBuild(cmd.Context(), args, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.out, "output", "o", "", "MBTiles file to write (required)")
+	fl.StringArrayVar(&f.layers, "layer", nil, "name of the MVT layer, once per source layer in order (default: the file name)")
+	fl.StringArrayVar(&f.zooms, "zoom", nil, "zoom range of one layer, NAME=MIN-MAX (repeatable)")
+	fl.IntVar(&f.minZoom, "minzoom", tiler.DefaultMinZoom, "lowest zoom")
+	fl.IntVar(&f.maxZoom, "maxzoom", -1, "highest zoom (default: from the data, 0.5 m precision, at most 16)")
+	fl.StringVar(&f.srcCRS, "src-crs", "", "CRS of the sources, overriding .prj and GeoJSON crs (e.g. EPSG:9206)")
+	fl.StringVar(&f.encoding, "encoding", "", "text encoding of .dbf attributes (e.g. windows-1258; default: .cpg, then the dBASE LDID)")
+	fl.Float64Var(&f.buffer, "buffer", tiler.DefaultBuffer, "tile buffer in pixels of a 256-pixel tile")
+	fl.IntVar(&f.maxTileBytes, "max-tile-bytes", tiler.DefaultMaxTileBytes, "largest gzipped tile; smaller features are dropped beyond it")
+	fl.IntVar(&f.maxTileFeatures, "max-tile-features", tiler.DefaultMaxTileFeatures, "most features in a tile")
+	fl.StringVar(&f.name, "name", "", "tileset name (default: the output file name)")
+	fl.StringVar(&f.attribution, "attribution", "", "attribution shown by map clients")
+	fl.StringVar(&f.description, "description", "", "tileset description")
+	fl.IntVar(&f.workers, "workers", 0, "tiles built in parallel (default: the number of CPUs)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
+	fl.MarkHidden("cpuprofile")
+	return cmd
+}
+
+// builtLayer is a source layer read into the index.
+type builtLayer struct {
+	name   string
+	info   feature.LayerInfo
+	crs    string
+	data   *index.Layer
+	zmin   int
+	zmax   int
+	reader time.Duration
+}
+
+func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr io.Writer) error {
+	if f.out == "" {
+		return errors.New("build: --output (-o) is required")
+	}
+	if f.minZoom < 0 || f.minZoom > 24 || f.maxZoom > 24 || (f.maxZoom >= 0 && f.maxZoom < f.minZoom) {
+		return fmt.Errorf("build: bad zoom range %d..%d", f.minZoom, f.maxZoom)
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	zoomOverride, err := parseZooms(f.zooms)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if f.quiet {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var userCRS *crs.CRS
+	if f.srcCRS != "" {
+		if userCRS, err = crs.Parse(f.srcCRS); err != nil {
+			return fmt.Errorf("build: --src-crs %s: %w", f.srcCRS, err)
+		}
+	}
+
+	start := time.Now()
+	var found []source.Layer
+	for _, src := range srcs {
+		ls, err := openSource(src, source.Options{Encoding: f.encoding})
+		if err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+		if len(ls) == 0 {
+			return fmt.Errorf("build: %s: no layer found", src)
+		}
+		found = append(found, ls...)
+	}
+	if len(f.layers) > 0 && len(f.layers) != len(found) {
+		return fmt.Errorf("build: %d --layer names for %d source layers", len(f.layers), len(found))
+	}
+	var layers []*builtLayer
+	names := map[string]bool{}
+	for i, sl := range found {
+		info := sl.Info()
+		name := info.Name
+		if len(f.layers) > 0 {
+			name = f.layers[i]
+		}
+		if names[name] {
+			return fmt.Errorf("build: two layers named %q: rename them with --layer", name)
+		}
+		names[name] = true
+		t0 := time.Now()
+		bl, err := readLayer(sl, name, userCRS)
+		if err != nil {
+			return err
+		}
+		bl.reader = time.Since(t0)
+		logger.Info("layer read", "layer", name, "source", info.Source, "features", bl.data.Len(),
+			"crs", bl.crs, "bytes_per_feature", int(bl.data.MemoryPerFeature()), "took", bl.reader.Round(time.Millisecond))
+		for _, w := range info.Warnings {
+			logger.Warn("layer warning", "layer", name, "warning", w)
+		}
+		layers = append(layers, bl)
+	}
+	for name := range zoomOverride {
+		if !names[name] {
+			return fmt.Errorf("build: --zoom names unknown layer %q", name)
+		}
+	}
+
+	// Zooms, then the tiler.
+	var tl []tiler.Layer
+	var bounds orb.Bound
+	for i, bl := range layers {
+		b := bl.data.Bounds()
+		if i == 0 {
+			bounds = b
+		} else {
+			bounds = bounds.Union(b)
+		}
+	}
+	for _, bl := range layers {
+		bl.zmin, bl.zmax = f.minZoom, f.maxZoom
+		if bl.zmax < 0 {
+			bl.zmax = tiler.DefaultMaxZoom(bounds, 0, 0, bl.zmin)
+		}
+		if z, ok := zoomOverride[bl.name]; ok {
+			bl.zmin, bl.zmax = z[0], z[1]
+		}
+		tl = append(tl, tiler.Layer{Name: bl.name, Data: bl.data, MinZoom: bl.zmin, MaxZoom: bl.zmax})
+	}
+	buffer := f.buffer
+	if buffer == 0 {
+		buffer = -1 // tiler.Options: 0 means the default, negative none
+	}
+	t, err := tiler.New(tl, tiler.Options{Buffer: buffer, MaxTileBytes: f.maxTileBytes, MaxTileFeatures: f.maxTileFeatures, Workers: f.workers})
+	if err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	zmin, zmax := t.ZoomRange()
+
+	if dir := filepath.Dir(f.out); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+	}
+	w, err := mbtiles.Create(f.out)
+	if err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			w.Abort()
+		}
+	}()
+
+	progress := newProgress(stderr, f.quiet, logger)
+	tileStart := time.Now()
+	stats, err := t.Run(ctx, func(tile tiler.Tile) error {
+		return w.PutTileGzipped(tile.Z, tile.X, tile.Y, tile.Data)
+	}, progress.update)
+	progress.finish()
+	if err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	tileTime := time.Since(tileStart)
+
+	name := f.name
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(f.out), filepath.Ext(f.out))
+	}
+	meta := mbtiles.Metadata{
+		Name:        name,
+		Format:      mbtiles.FormatPBF,
+		Bounds:      bounds,
+		Center:      mbtiles.Center{Lon: bounds.Center()[0], Lat: bounds.Center()[1], Zoom: min(zmax, zmin+2)},
+		MinZoom:     zmin,
+		MaxZoom:     zmax,
+		Attribution: f.attribution,
+		Description: f.description,
+	}
+	if meta.Description == "" {
+		meta.Description = "Built by plantile from " + strings.Join(srcs, ", ")
+	}
+	for _, bl := range layers {
+		meta.VectorLayers = append(meta.VectorLayers, vectorLayer(bl))
+	}
+	w.SetMetadata(meta)
+	ws := w.Stats()
+	if err := w.Commit(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	committed = true
+	printSummary(stdout, f.out, layers, stats, ws, time.Since(start), tileTime)
+	return nil
+}
+
+// readLayer reads one source layer into the index, moving it to WGS 84.
+func readLayer(sl source.Layer, name string, userCRS *crs.CRS) (*builtLayer, error) {
+	info := sl.Info()
+	src := userCRS
+	if src == nil && info.CRS != "" {
+		var err error
+		if src, err = crs.Parse(info.CRS); err != nil {
+			return nil, fmt.Errorf("build: %s: CRS not recognised (name it with --src-crs): %w", info.Source, err)
+		}
+	}
+	var tr *crs.Transformer
+	desc := "none given, coordinates in degrees taken as WGS 84"
+	if src != nil {
+		desc = src.String()
+		if !src.IsWGS84() {
+			var err error
+			if tr, err = crs.NewTransformer(src); err != nil {
+				return nil, fmt.Errorf("build: %s: %w", info.Source, err)
+			}
+			if src.Transformation != "" {
+				desc += " via " + src.Transformation
+			}
+		}
+	}
+	r, err := sl.Features()
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	defer r.Close()
+	info.Name = name
+	b := index.NewBuilder(info)
+	// Features go to PROJ in batches: one call for many small parcels.
+	const batch = 4096
+	fs := make([]*feature.Feature, 0, batch)
+	gs := make([]orb.Geometry, 0, batch)
+	flush := func() error {
+		if tr != nil {
+			gs = gs[:0]
+			for _, ft := range fs {
+				if ft.Geometry != nil {
+					gs = append(gs, ft.Geometry)
+				}
+			}
+			if err := tr.Geometries(gs); err != nil {
+				return fmt.Errorf("build: %s: %w", info.Source, err)
+			}
+			k := 0
+			for _, ft := range fs {
+				if ft.Geometry != nil {
+					ft.Geometry = gs[k]
+					k++
+				}
+			}
+		}
+		for _, ft := range fs {
+			if err := b.Add(ft); err != nil {
+				if src == nil && ft.Geometry != nil {
+					if derr := crs.CheckDegrees(info.Source, ft.Geometry.Bound()); derr != nil {
+						return fmt.Errorf("build: %w", derr)
+					}
+				}
+				return fmt.Errorf("build: %s: %w", info.Source, err)
+			}
+		}
+		fs = fs[:0]
+		return nil
+	}
+	for {
+		ft, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+		fs = append(fs, ft)
+		if len(fs) == batch {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return &builtLayer{name: name, info: info, crs: desc, data: b.Layer()}, nil
+}
+
+// parseZooms reads NAME=MIN-MAX overrides.
+func parseZooms(specs []string) (map[string][2]int, error) {
+	out := map[string][2]int{}
+	for _, s := range specs {
+		name, rng, ok := strings.Cut(s, "=")
+		lo, hi, ok2 := strings.Cut(rng, "-")
+		if !ok || !ok2 || name == "" {
+			return nil, fmt.Errorf("build: --zoom %q: want NAME=MIN-MAX", s)
+		}
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil || a < 0 || b > 24 || a > b {
+			return nil, fmt.Errorf("build: --zoom %q: want NAME=MIN-MAX with 0 <= MIN <= MAX <= 24", s)
+		}
+		out[name] = [2]int{a, b}
+	}
+	return out, nil
+}
+
+// vectorLayer describes a layer for the MBTiles json metadata, with the
+// field types TileJSON uses.
+func vectorLayer(bl *builtLayer) mbtiles.VectorLayer {
+	fields := map[string]string{}
+	for _, fd := range bl.data.Schema().Fields {
+		switch fd.Type {
+		case feature.Int, feature.Float:
+			fields[fd.Name] = "Number"
+		case feature.Bool:
+			fields[fd.Name] = "Boolean"
+		default:
+			fields[fd.Name] = "String"
+		}
+	}
+	desc := bl.info.GeometryType
+	if bl.info.Source != "" {
+		desc += " from " + bl.info.Source
+	}
+	return mbtiles.VectorLayer{ID: bl.name, Description: strings.TrimSpace(desc), MinZoom: bl.zmin, MaxZoom: bl.zmax, Fields: fields}
+}
+
+// progress shows tiles done: a bar on a terminal, a log line every few
+// seconds otherwise.
+type progress struct {
+	w      io.Writer
+	quiet  bool
+	tty    bool
+	bar    *progressbar.ProgressBar
+	log    *slog.Logger
+	last   time.Time
+	start  time.Time
+	total  int
+	done   int
+	closed bool
+}
+
+func newProgress(w io.Writer, quiet bool, log *slog.Logger) *progress {
+	p := &progress{w: w, quiet: quiet, log: log, start: time.Now(), last: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) update(done, total int) {
+	p.done, p.total = done, total
+	if p.quiet {
+		return
+	}
+	if p.tty {
+		if p.bar == nil {
+			p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w),
+				progressbar.OptionSetDescription("tiles"), progressbar.OptionShowCount(),
+				progressbar.OptionShowIts(), progressbar.OptionSetItsString("tiles"),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionFullWidth(), progressbar.OptionClearOnFinish())
+		}
+		p.bar.Set(done)
+		return
+	}
+	if time.Since(p.last) >= 5*time.Second {
+		p.last = time.Now()
+		rate := float64(done) / time.Since(p.start).Seconds()
+		left := time.Duration(float64(total-done)/rate) * time.Second
+		p.log.Info("tiling", "done", done, "total", total, "tiles_per_s", int(rate), "left", left.Round(time.Second))
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
+
+func printSummary(w io.Writer, out string, layers []*builtLayer, st tiler.Stats, ws mbtiles.Stats, total, tiling time.Duration) {
+	fmt.Fprintf(w, "wrote %s in %s (tiling %s)\n", out, total.Round(time.Millisecond), tiling.Round(time.Millisecond))
+	for _, bl := range layers {
+		fmt.Fprintf(w, "  layer %-20s %8d features  z%d-%d  CRS %s\n", bl.name, bl.data.Len(), bl.zmin, bl.zmax, bl.crs)
+	}
+	zs := slices.Sorted(func(yield func(int) bool) {
+		for z := range st.Zooms {
+			if !yield(z) {
+				return
+			}
+		}
+	})
+	fmt.Fprintf(w, "  %4s %8s %12s %10s %14s %9s %10s\n", "zoom", "tiles", "bytes", "largest", "at", "dropped", "coalesced")
+	for _, z := range zs {
+		s := st.Zooms[z]
+		at := ""
+		if s.Largest > 0 {
+			at = fmt.Sprintf("%d/%d/%d", s.LargestAt[0], s.LargestAt[1], s.LargestAt[2])
+		}
+		fmt.Fprintf(w, "  %4d %8d %12d %10d %14s %9d %10d\n", z, s.Tiles, s.Bytes, s.Largest, at, s.Dropped, s.Coalesced)
+	}
+	l := ws.Largest
+	fmt.Fprintf(w, "  total %d tiles (%d unique), %d bytes; largest %d bytes at %d/%d/%d\n",
+		ws.Tiles, ws.UniqueTiles, ws.UniqueBytes, l.Size, l.Z, l.X, l.Y)
+}
+
+// openSource stands in for source.Open until it lands: GeoJSON by
+// extension, anything else (.shp, .zip, folders) as shapefiles.
+func openSource(path string, opts source.Options) ([]source.Layer, error) {
+	if geojson.Supported(path) {
+		l, err := geojson.Open(path, geojson.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return []source.Layer{l}, nil
+	}
+	ls, err := shapefile.Open(path, shapefile.Options{Encoding: opts.Encoding})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]source.Layer, len(ls))
+	for i, l := range ls {
+		out[i] = l
+	}
+	return out, nil
 }

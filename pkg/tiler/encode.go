@@ -1,8 +1,6 @@
 package tiler
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"math"
@@ -56,8 +54,7 @@ type encoder struct {
 	valBuf   []byte
 	out      []byte
 
-	gz bytes.Buffer
-	zw *gzip.Writer
+	gz *deflater
 }
 
 func newEncoder(t *Tiler) *encoder {
@@ -65,7 +62,7 @@ func newEncoder(t *Tiler) *encoder {
 	for i, l := range t.layers {
 		e.stamps[i] = make([][]uint64, len(l.Data.Schema().Fields))
 	}
-	e.zw, _ = gzip.NewWriterLevel(&e.gz, gzip.DefaultCompression)
+	e.gz = newDeflater(GzipLevel)
 	return e
 }
 
@@ -360,13 +357,11 @@ func (e *encoder) finish() result {
 	if max := e.t.opts.MaxTileFeatures; kept > max {
 		drop(kept - max)
 	}
+	var gz []byte
 	for {
 		e.assemble()
-		e.gz.Reset()
-		e.zw.Reset(&e.gz)
-		e.zw.Write(e.out)
-		e.zw.Close()
-		size := e.gz.Len()
+		gz = e.gz.gzip(e.out)
+		size := len(gz)
 		if size <= e.t.opts.MaxTileBytes || kept == 0 {
 			break
 		}
@@ -376,7 +371,7 @@ func (e *encoder) finish() result {
 	if kept == 0 {
 		return res
 	}
-	res.raw, res.gz, res.features = e.out, e.gz.Bytes(), kept
+	res.raw, res.gz, res.features = e.out, gz, kept
 	return res
 }
 
