@@ -20,7 +20,9 @@ import (
 // at the same path by rename, the Reader keeps reading the old one until it
 // is closed. That is what hot reload needs (open the new file, swap, close
 // the old Reader) and it is why the file may be opened "immutable": the
-// inode a Reader reads never changes, only the name moves on.
+// inode a Reader reads never changes, only the name moves on. The flip side:
+// a file written in place by another tool while a Reader is open, or one in
+// WAL mode that was never checkpointed, is read as it stands on disk.
 type Reader struct {
 	path  string
 	pin   *os.File // holds the inode open so that its number is not reused
