@@ -18,13 +18,10 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/sonla-gis/plantile/pkg/crs"
 	"github.com/sonla-gis/plantile/pkg/feature"
 	"github.com/sonla-gis/plantile/pkg/index"
+	"github.com/sonla-gis/plantile/pkg/ingest"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
-	"github.com/sonla-gis/plantile/pkg/source"
-	"github.com/sonla-gis/plantile/pkg/source/geojson"
-	"github.com/sonla-gis/plantile/pkg/source/shapefile"
 	"github.com/sonla-gis/plantile/pkg/tiler"
 )
 
@@ -126,17 +123,10 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	if f.quiet {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	var userCRS *crs.CRS
-	if f.srcCRS != "" {
-		if userCRS, err = crs.Parse(f.srcCRS); err != nil {
-			return fmt.Errorf("build: --src-crs %s: %w", f.srcCRS, err)
-		}
-	}
-
 	start := time.Now()
-	var found []source.Layer
+	var found []*ingest.Layer
 	for _, src := range srcs {
-		ls, err := openSource(src, source.Options{Encoding: f.encoding})
+		ls, err := ingest.Open(src, ingest.Options{SrcCRS: f.srcCRS, Encoding: f.encoding, Workers: f.workers})
 		if err != nil {
 			return fmt.Errorf("build: %w", err)
 		}
@@ -161,7 +151,7 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 		}
 		names[name] = true
 		t0 := time.Now()
-		bl, err := readLayer(sl, name, userCRS)
+		bl, err := readLayer(ctx, sl, name, logger)
 		if err != nil {
 			return err
 		}
@@ -267,90 +257,44 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	return nil
 }
 
-// readLayer reads one source layer into the index, moving it to WGS 84.
-func readLayer(sl source.Layer, name string, userCRS *crs.CRS) (*builtLayer, error) {
+// readLayer reads one source layer, in WGS 84, into the index. Bad records
+// (a broken shape) are kept without geometry and reported, as inspect does.
+func readLayer(ctx context.Context, sl *ingest.Layer, name string, log *slog.Logger) (*builtLayer, error) {
 	info := sl.Info()
-	src := userCRS
-	if src == nil && info.CRS != "" {
-		var err error
-		if src, err = crs.Parse(info.CRS); err != nil {
-			return nil, fmt.Errorf("build: %s: CRS not recognised (name it with --src-crs): %w", info.Source, err)
-		}
-	}
-	var tr *crs.Transformer
-	desc := "none given, coordinates in degrees taken as WGS 84"
-	if src != nil {
-		desc = src.String()
-		if !src.IsWGS84() {
-			var err error
-			if tr, err = crs.NewTransformer(src); err != nil {
-				return nil, fmt.Errorf("build: %s: %w", info.Source, err)
-			}
-			if src.Transformation != "" {
-				desc += " via " + src.Transformation
-			}
-		}
-	}
-	r, err := sl.Features()
+	r, err := sl.Features(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
 	defer r.Close()
 	info.Name = name
 	b := index.NewBuilder(info)
-	// Features go to PROJ in batches: one call for many small parcels.
-	const batch = 4096
-	fs := make([]*feature.Feature, 0, batch)
-	gs := make([]orb.Geometry, 0, batch)
-	flush := func() error {
-		if tr != nil {
-			gs = gs[:0]
-			for _, ft := range fs {
-				if ft.Geometry != nil {
-					gs = append(gs, ft.Geometry)
-				}
-			}
-			if err := tr.Geometries(gs); err != nil {
-				return fmt.Errorf("build: %s: %w", info.Source, err)
-			}
-			k := 0
-			for _, ft := range fs {
-				if ft.Geometry != nil {
-					ft.Geometry = gs[k]
-					k++
-				}
-			}
-		}
-		for _, ft := range fs {
-			if err := b.Add(ft); err != nil {
-				if src == nil && ft.Geometry != nil {
-					if derr := crs.CheckDegrees(info.Source, ft.Geometry.Bound()); derr != nil {
-						return fmt.Errorf("build: %w", derr)
-					}
-				}
-				return fmt.Errorf("build: %s: %w", info.Source, err)
-			}
-		}
-		fs = fs[:0]
-		return nil
-	}
+	bad := 0
 	for {
 		ft, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+		if ft == nil {
+			if err == io.EOF {
+				break
+			}
 			return nil, fmt.Errorf("build: %w", err)
 		}
-		fs = append(fs, ft)
-		if len(fs) == batch {
-			if err := flush(); err != nil {
-				return nil, err
+		if err != nil {
+			if bad < 5 {
+				log.Warn("bad record kept without geometry", "layer", name, "error", err)
 			}
+			bad++
+		}
+		if err := b.Add(ft); err != nil {
+			return nil, fmt.Errorf("build: %s: %w", info.Source, err)
 		}
 	}
-	if err := flush(); err != nil {
-		return nil, err
+	if bad > 0 {
+		log.Warn("bad records", "layer", name, "count", bad)
+	}
+	desc := sl.CRS.String() + " (" + sl.CRSFrom + ")"
+	if t := sl.CRS.Transformation; t != "" {
+		desc += " via " + t
+	} else if t := r.Transformation(); t != "" {
+		desc += " via " + t
 	}
 	return &builtLayer{name: name, info: info, crs: desc, data: b.Layer()}, nil
 }
@@ -474,25 +418,4 @@ func printSummary(w io.Writer, out string, layers []*builtLayer, st tiler.Stats,
 	l := ws.Largest
 	fmt.Fprintf(w, "  total %d tiles (%d unique), %d bytes; largest %d bytes at %d/%d/%d\n",
 		ws.Tiles, ws.UniqueTiles, ws.UniqueBytes, l.Size, l.Z, l.X, l.Y)
-}
-
-// openSource stands in for source.Open until it lands: GeoJSON by
-// extension, anything else (.shp, .zip, folders) as shapefiles.
-func openSource(path string, opts source.Options) ([]source.Layer, error) {
-	if geojson.Supported(path) {
-		l, err := geojson.Open(path, geojson.Options{})
-		if err != nil {
-			return nil, err
-		}
-		return []source.Layer{l}, nil
-	}
-	ls, err := shapefile.Open(path, shapefile.Options{Encoding: opts.Encoding})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]source.Layer, len(ls))
-	for i, l := range ls {
-		out[i] = l
-	}
-	return out, nil
 }

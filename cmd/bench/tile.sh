@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Tiling benchmark: plantile build against GDAL's MBTiles driver (ogr2ogr),
+# same input, same zooms (10..16), same machine, in the same run.
+#
+#   bash cmd/bench/tile.sh               # 100k parcels
+#   SIZES="100k 1m" bash cmd/bench/tile.sh
+#   SKIP_GDAL=1 bash cmd/bench/tile.sh   # plantile only (no ratios)
+#
+# Input: .work/bench/parcels_<size>.shp, VN-2000 / TM-3 104-00 (EPSG:9206)
+# parcels without a .prj. Missing sets are generated with the shapefile
+# package's parcel generator (seeded, so every run tiles the same parcels).
+# Prints wall time, peak RSS, tiles, tile bytes and the largest tile for
+# both tools, and plantile's ratios to GDAL.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SIZES=${SIZES:-100k}
+MINZOOM=${MINZOOM:-10}
+MAXZOOM=${MAXZOOM:-16}
+DIR=.work/bench
+mkdir -p "$DIR" bin
+
+for tool in ogr2ogr sqlite3 /usr/bin/time; do
+	command -v "$tool" >/dev/null || { echo "tile.sh: $tool is missing (make deps-bench; apt-get install time)" >&2; exit 1; }
+done
+
+go build -o bin/plantile ./cmd/plantile
+
+count() {
+	case $1 in
+	*k) echo $(( ${1%k} * 1000 )) ;;
+	*m) echo $(( ${1%m} * 1000000 )) ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# measure NAME OUT CMD...: runs CMD under /usr/bin/time -v, then reads the
+# tiles of OUT; prints one line and sets the globals wall, rss, tiles,
+# bytes, largest.
+measure() {
+	local name=$1 out=$2
+	shift 2
+	rm -f "$out"
+	local log
+	log=$(mktemp)
+	if ! /usr/bin/time -v "$@" >"$log.out" 2>"$log"; then
+		cat "$log.out" "$log" >&2
+		exit 1
+	fi
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$log")
+	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+	read -r tiles bytes largest < <(sqlite3 -separator ' ' "$out" \
+		"select count(*), coalesce(sum(length(tile_data)),0), coalesce(max(length(tile_data)),0) from tiles")
+	rm -f "$log" "$log.out"
+	printf '%-9s %-8s %9.2f s %9d KB %8d tiles %12d bytes %9d largest\n' "$size" "$name" "$wall" "$rss" "$tiles" "$bytes" "$largest"
+}
+
+for size in $SIZES; do
+	shp=$DIR/parcels_$size.shp
+	if [ ! -f "$shp" ]; then
+		echo "generating $shp"
+		PLANTILE_PARCELS=$PWD/$shp N=$(count "$size") go test -count=1 -run '^TestWriteParcels$' ./pkg/source/shapefile >/dev/null
+	fi
+	measure plantile "$DIR/plantile_$size.mbtiles" \
+		./bin/plantile build "$shp" --src-crs EPSG:9206 --minzoom "$MINZOOM" --maxzoom "$MAXZOOM" -q -o "$DIR/plantile_$size.mbtiles"
+	pw=$wall prss=$rss pt=$tiles pb=$bytes pl=$largest
+	if [ -n "${SKIP_GDAL:-}" ]; then
+		continue
+	fi
+	measure gdal "$DIR/gdal_$size.mbtiles" \
+		ogr2ogr -f MBTILES -s_srs EPSG:9206 -t_srs EPSG:3857 -dsco MINZOOM="$MINZOOM" -dsco MAXZOOM="$MAXZOOM" \
+		"$DIR/gdal_$size.mbtiles" "$shp"
+	awk -v pw="$pw" -v gw="$wall" -v pr="$prss" -v gr="$rss" -v pb="$pb" -v gb="$bytes" -v pl="$pl" -v gl="$largest" -v s="$size" 'BEGIN {
+		printf "%-9s ratio    GDAL/plantile time %.1fx, plantile/GDAL RSS %.2f, bytes %.3f, largest tile %.3f\n", s, gw/pw, pr/gr, pb/gb, pl/gl
+	}'
+	if [ "$pl" -gt 500000 ]; then
+		echo "tile.sh: plantile wrote a tile of $pl bytes (> 500 KB)" >&2
+		exit 1
+	fi
+done
