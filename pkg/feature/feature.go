@@ -112,8 +112,14 @@ func (f *Feature) IntID() uint64 {
 	return uint64(f.Row)
 }
 
-// Reader streams the features of one layer. Read returns io.EOF after the
-// last feature. Readers are not safe for concurrent use.
+// Reader streams the features of one layer. Readers are not safe for
+// concurrent use. Every reader follows one contract for Read:
+//   - (f, nil): a feature;
+//   - (f, err) with f non-nil and err a *Error: one bad record; f carries
+//     its Row and attributes with a nil Geometry, and the next Read goes on
+//     with the next record;
+//   - (nil, err): the stream cannot go on; later calls return err again;
+//   - (nil, io.EOF): the end.
 type Reader interface {
 	Read() (*Feature, error)
 	Close() error
