@@ -160,3 +160,10 @@ func (e *env) tilePath(t *testing.T, z int) string {
 	t.Fatalf("no tile written at zoom %d", z)
 	return ""
 }
+
+// newLoopback serves h on a loopback port until the test ends.
+func newLoopback(tb testing.TB, h http.Handler) *httptest.Server {
+	s := httptest.NewServer(h)
+	tb.Cleanup(s.Close)
+	return s
+}

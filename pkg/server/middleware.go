@@ -42,14 +42,34 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // the one error path (Error), metrics under the route template and the
 // access log.
 func (s *Server) handle(route string, h handlerFunc) http.Handler {
+	return s.wrap(route, h, true)
+}
+
+// handleNoTimeout is handle for a route that applies the request timeout
+// itself, only around work that can take time: the tile route answers from
+// memory most of the time, and a deadline costs a timer per request.
+func (s *Server) handleNoTimeout(route string, h handlerFunc) http.Handler {
+	return s.wrap(route, h, false)
+}
+
+func (s *Server) wrap(route string, h handlerFunc, timeout bool) http.Handler {
 	duration := s.metrics.duration.WithLabelValues(route)
 	sent := s.metrics.bytes.WithLabelValues(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		s.metrics.inflight.Inc()
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-		r = r.WithContext(ctx)
+		rec := s.recorders.Get().(*recorder)
+		*rec = recorder{ResponseWriter: w, status: http.StatusOK}
+		cancel := context.CancelFunc(nil)
+		if timeout {
+			var ctx context.Context
+			ctx, cancel = context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+			r = r.WithContext(ctx)
+		}
+		h := h
+		if !methodAllowed(r.Method) {
+			h = methodNotAllowed
+		}
 		func() {
 			defer func() {
 				if v := recover(); v != nil {
@@ -75,24 +95,41 @@ func (s *Server) handle(route string, h handlerFunc) http.Handler {
 				s.Error(rec, r, err)
 			}
 		}()
-		cancel()
+		if cancel != nil {
+			cancel()
+		}
 		elapsed := time.Since(start)
+		status, bytes := rec.status, rec.bytes
+		*rec = recorder{}
+		s.recorders.Put(rec)
 		s.metrics.inflight.Dec()
-		s.metrics.requests.WithLabelValues(route, methodLabel(r.Method), s.code(rec.status)).Inc()
+		s.metrics.requests.WithLabelValues(route, methodLabel(r.Method), s.code(status)).Inc()
 		duration.Observe(elapsed.Seconds())
-		sent.Add(float64(rec.bytes))
+		sent.Add(float64(bytes))
 		if s.cfg.AccessLog {
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.String("route", route),
-				slog.Int("status", rec.status),
-				slog.Int64("bytes", rec.bytes),
+				slog.Int("status", status),
+				slog.Int64("bytes", bytes),
 				slog.Duration("duration", elapsed),
 				slog.String("remote", r.RemoteAddr),
 			)
 		}
 	})
+}
+
+// methodAllowed reports whether a route answers method; all of plantile's
+// routes are read-only.
+func methodAllowed(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// methodNotAllowed answers 405 with the methods every route allows.
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Allow", "GET, HEAD, OPTIONS")
+	return errorf(KindMethod, "method %s is not allowed; use GET or HEAD", clip(r.Method))
 }
 
 func (s *Server) code(status int) string {

@@ -42,11 +42,13 @@ func (s *Server) Tile(ctx context.Context, name string, z, x, y int) (*Tile, err
 		if !ts.acquire() {
 			continue // replaced or removed meanwhile: look again
 		}
-		data, found, err := ts.reader.Tile(ctx, z, x, y)
+		rctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		data, found, err := ts.reader.Tile(rctx, z, x, y)
+		cancel()
 		ts.release()
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+			if rctx.Err() != nil {
+				return nil, rctx.Err()
 			}
 			return nil, fmt.Errorf("server: tileset %s: %w", name, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -46,6 +47,9 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	router  *mux.Router
+
+	tileRoute http.Handler // the tile route, dispatched before the router
+	recorders sync.Pool    // of *recorder
 
 	publicBase string // PublicURL without a trailing slash; "" to use each request
 	cors       corsPolicy
@@ -97,6 +101,7 @@ func New(opts Options) (*Server, error) {
 		publicBase: strings.TrimSuffix(opts.Config.PublicURL, "/"),
 		cors:       newCORSPolicy(opts.Config.CORSOrigins),
 	}
+	s.recorders.New = func() any { return new(recorder) }
 	s.hdrTileCache = []string{"public, max-age=" + strconv.Itoa(int(opts.Config.MaxAge/time.Second))}
 	s.hdrMVT, s.hdrGzip = []string{MediaTypeMVT}, []string{"gzip"}
 	if s.cors.any {
@@ -114,14 +119,10 @@ func New(opts Options) (*Server, error) {
 func (s *Server) routes() {
 	r := mux.NewRouter()
 	methods := []string{http.MethodGet, http.MethodHead, http.MethodOptions}
-	// The tile route matches any path under /tiles/ ending in .pbf or .mvt
-	// and parses z/x/y itself, so that a malformed coordinate is a 400
-	// (not a 404 from a regular expression that did not match) and the hot
-	// path avoids mux variables.
-	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool {
-		p := r.URL.Path
-		return strings.HasPrefix(p, "/tiles/") && (strings.HasSuffix(p, ".pbf") || strings.HasSuffix(p, ".mvt"))
-	}).Methods(methods...).Handler(s.handle(RouteTile, s.handleTile))
+	// The tile route is also registered here for completeness; ServeHTTP
+	// sends tile paths to it directly.
+	s.tileRoute = s.handleNoTimeout(RouteTile, s.handleTile)
+	r.MatcherFunc(func(r *http.Request, _ *mux.RouteMatch) bool { return isTilePath(r.URL.Path) }).Handler(s.tileRoute)
 	r.Path("/tiles/{tileset}.json").Methods(methods...).Handler(s.handle(RouteTileJSON, s.handleTileJSON))
 	r.Path("/tiles").Methods(methods...).Handler(s.handle(RouteTilesets, s.handleTilesets))
 	r.Path("/styles/{name}.json").Methods(methods...).Handler(s.handle(RouteStyle, s.handleStyle))
@@ -139,16 +140,26 @@ func (s *Server) routes() {
 	r.NotFoundHandler = s.handle(routeNone, func(http.ResponseWriter, *http.Request) error {
 		return errorf(KindNotFound, "no such resource")
 	})
-	r.MethodNotAllowedHandler = s.handle(routeNone, func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Allow", "GET, HEAD, OPTIONS")
-		return errorf(KindMethod, "method %s is not allowed; use GET or HEAD", clip(r.Method))
-	})
+	r.MethodNotAllowedHandler = s.handle(routeNone, methodNotAllowed)
 	s.router = r
 }
 
-// ServeHTTP answers one request.
+// ServeHTTP answers one request. Tile requests, the bulk of the traffic,
+// skip the router: it would clone the request twice to store route
+// variables the tile route does not use.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isTilePath(r.URL.Path) {
+		s.tileRoute.ServeHTTP(w, r)
+		return
+	}
 	s.router.ServeHTTP(w, r)
+}
+
+// isTilePath reports whether p belongs to the tile route: under /tiles/ and
+// ending in .pbf or .mvt. The route parses the rest itself, so a malformed
+// coordinate is a 400, not a 404 from a pattern that did not match.
+func isTilePath(p string) bool {
+	return strings.HasPrefix(p, "/tiles/") && (strings.HasSuffix(p, ".pbf") || strings.HasSuffix(p, ".mvt"))
 }
 
 // Serve answers requests on ln until ctx is done, then shuts down
