@@ -121,7 +121,7 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if f.quiet {
-		logger = slog.New(slog.DiscardHandler)
+		logger = discardLogger()
 	}
 	start := time.Now()
 	var found []*ingest.Layer
@@ -419,3 +419,5 @@ func printSummary(w io.Writer, out string, layers []*builtLayer, st tiler.Stats,
 	fmt.Fprintf(w, "  total %d tiles (%d unique), %d bytes; largest %d bytes at %d/%d/%d\n",
 		ws.Tiles, ws.UniqueTiles, ws.UniqueBytes, l.Size, l.Z, l.X, l.Y)
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
