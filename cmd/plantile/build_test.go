@@ -302,5 +302,3 @@ func TestBuildErrors(t *testing.T) {
 		})
 	}
 }
-
-
