@@ -368,3 +368,11 @@ func DefaultMaxZoom(b orb.Bound, extent int, precision float64, minZoom int) int
 func boundOf(lon0, lat0, lon1, lat1 float64) orb.Bound {
 	return orb.Bound{Min: orb.Point{lon0, lat0}, Max: orb.Point{lon1, lat1}}
 }
+
+// Must returns t, panicking on err: for tests and fixed configurations.
+func Must(t *Tiler, err error) *Tiler {
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
