@@ -10,7 +10,14 @@
 # into .work/bench/, which git ignores.
 #
 # Environment: COUNTS (feature counts), BENCH_DIR (default .work/bench),
-# PLANTILE (binary, default bin/plantile), RUNS (runs per tool, best kept).
+# PLANTILE (binary, default bin/plantile), PLANTILE_ARGS (the plantile
+# command, default "inspect --json"; e.g. "export --format geojsonseq"),
+# RUNS (runs per tool, the fastest is kept).
+#
+# Note: GDAL serialises every feature as GeoJSON (most of its time: 100k
+# parcels take ~7.5 s as GeoJSONSeq without -t_srs, ~2 s as attribute-only
+# CSV), while `plantile inspect` only summarises. Compare like with like by
+# pointing PLANTILE_ARGS at a command that writes GeoJSONSeq to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -18,12 +25,16 @@ COUNTS=${COUNTS:-"100000 1000000"}
 DIR=${BENCH_DIR:-.work/bench}
 PLANTILE=${PLANTILE:-bin/plantile}
 RUNS=${RUNS:-1}
+PLANTILE_ARGS=${PLANTILE_ARGS:-"inspect --json"}
 
 # The two commands measured. Each reads all features of $1 (a .shp) and
 # reprojects them to WGS 84, writing to stdout. To measure another plantile
 # command (e.g. `plantile export --format geojsonseq`), change plantile_read.
 gdal_read() { ogr2ogr -f GeoJSONSeq /vsistdout/ "$1" -t_srs EPSG:4326; }
-plantile_read() { "$PLANTILE" inspect --json "$1"; }
+# shellcheck disable=SC2086 # PLANTILE_ARGS is a list of words
+plantile_read() { "$PLANTILE" $PLANTILE_ARGS "$1"; }
+export -f gdal_read plantile_read
+export PLANTILE PLANTILE_ARGS
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "read.sh: $1 not found; run make deps-bench" >&2; exit 1; }; }
 need ogr2ogr
@@ -53,7 +64,7 @@ measure() {
 	log=$(mktemp)
 	OK=1
 	for ((i = 0; i < RUNS; i++)); do
-		if ! /usr/bin/time -v bash -c "$(declare -f "$fn"); PLANTILE='$PLANTILE'; $fn '$file'" >/dev/null 2>"$log"; then
+		if ! /usr/bin/time -v bash -c "$fn \"\$0\"" "$file" >/dev/null 2>"$log"; then
 			OK=0
 			ERR=$(grep -v -e '^\s' -e 'Command exited' "$log" | tail -1)
 			break
@@ -92,6 +103,6 @@ for n in $COUNTS; do
 		printf '%-6s %-9s %9.2f %12.0f %9d\n' "$(human "$n")" plantile "$WALL" "$(awk -v n="$n" -v w="$WALL" 'BEGIN { print n/w }')" "$RSS"
 		awk -v p="$WALL" -v g="$g_wall" -v n="$(human "$n")" 'BEGIN { printf "%-6s ratio     plantile/gdal wall = %.2f\n", n, p/g }'
 	else
-		printf '%-6s %-9s failed: %s\n' "$(human "$n")" plantile "$ERR"
+		printf '%-6s %-9s failed (%s): %s\n' "$(human "$n")" plantile "$PLANTILE_ARGS" "$ERR"
 	fi
 done
