@@ -5,7 +5,6 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -211,7 +210,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 // TestCaps builds dense tiles under small caps: no tile may exceed them,
-// and the features kept must be the largest.
+// and the features dropped must be the smallest.
 func TestCaps(t *testing.T) {
 	g := parcelGrid{lon: 103.90, lat: 21.31, nx: 100, ny: 100, cell: 0.0002, jitter: 0.3, seed: seed(t, 4)}
 	l := buildLayer(t, "thua_dat", g.features())
@@ -230,6 +229,7 @@ func TestCaps(t *testing.T) {
 			}
 			tiles, stats := runAll(t, tl)
 			o := tl.Options()
+			uncapped := tiler.Must(tiler.New([]tiler.Layer{{Name: "thua_dat", Data: l, MinZoom: 12, MaxZoom: 16}}, tiler.Options{MaxTileBytes: 1 << 30, MaxTileFeatures: 1 << 30}))
 			var dropped int64
 			for _, zs := range stats.Zooms {
 				dropped += zs.Dropped
@@ -244,16 +244,27 @@ func TestCaps(t *testing.T) {
 				if bt.Dropped == 0 {
 					continue
 				}
-				// Every feature kept must be at least as large as the
-				// smallest dropped one could have been: check that the
-				// kept areas are not smaller than the tile's median.
-				var areas []float64
-				for _, f := range bt.layers[0].Features {
-					areas = append(areas, planar.Area(f.Geometry))
+				// The features dropped are the smallest: rebuild the tile
+				// without caps and compare areas.
+				all, err := mvt.UnmarshalGzipped(uncapped.Build(k[0], k[1], k[2]).Data)
+				if err != nil {
+					t.Fatal(err)
 				}
-				slices.Sort(areas)
-				if len(areas) > 0 && areas[0] == 0 {
-					t.Errorf("tile %v kept a zero-area feature while dropping %d", k, bt.Dropped)
+				kept := map[any]bool{}
+				for _, f := range bt.layers[0].Features {
+					kept[f.ID] = true
+				}
+				minKept, maxDropped := math.Inf(1), 0.0
+				for _, f := range all[0].Features {
+					if a := planar.Area(f.Geometry); kept[f.ID] {
+						minKept = math.Min(minKept, a)
+					} else {
+						maxDropped = math.Max(maxDropped, a)
+					}
+				}
+				if len(all[0].Features)-len(kept) != bt.Dropped || maxDropped > minKept {
+					t.Errorf("tile %v: %d of %d dropped (reported %d); largest dropped %.0f, smallest kept %.0f",
+						k, len(all[0].Features)-len(kept), len(all[0].Features), bt.Dropped, maxDropped, minKept)
 				}
 			}
 		})
