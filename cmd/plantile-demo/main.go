@@ -16,7 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
-	"github.com/sonla-gis/plantile/internal/demodata"
+	"github.com/sonla-gis/plantile/pkg/demodata"
 )
 
 func main() {

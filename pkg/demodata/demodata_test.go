@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sonla-gis/plantile/internal/demodata"
+	"github.com/sonla-gis/plantile/pkg/demodata"
 )
 
 const sonla = "../../testdata/sonla"
