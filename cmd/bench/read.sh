@@ -46,7 +46,7 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 # Build plantile when missing or older than any Go source.
-if [ ! -x "$PLANTILE" ] || [ -n "$(find cmd pkg internal -name '*.go' -newer "$PLANTILE" 2>/dev/null | head -1)" ]; then
+if [ ! -x "$PLANTILE" ] || [ -n "$(find cmd pkg -name '*.go' -newer "$PLANTILE" 2>/dev/null | head -1)" ]; then
 	echo "read.sh: building $PLANTILE" >&2
 	go build -o "$PLANTILE" ./cmd/plantile
 fi
