@@ -13,11 +13,14 @@
 #   CONNECTIONS    wrk connections (default 64)
 #   URLS           number of tile URLs (default 2000, at least 1000 when the tileset has them)
 #   ROUNDS         measured runs per server, alternating (default 2); the best is reported
+#   PIN            1 (default): each server pinned to CPU 0 with one worker
+#                  (GOMAXPROCS=1, worker_processes 1), wrk pinned to CPU 1;
+#                  0: no pinning, both servers use every CPU (GOMAXPROCS and
+#                  worker_processes = nproc) and share them with wrk
 #
-# Fairness: each server is pinned to CPU 0 with one worker (GOMAXPROCS=1,
-# worker_processes 1) and wrk to CPU 1 when the machine has 2+ CPUs; access
-# logs are off on both; both answer the same bytes with Content-Encoding:
-# gzip; nginx uses sendfile and open_file_cache, plantile its tile cache.
+# Fairness: same CPUs and worker count for both; access logs off on both;
+# both answer the same bytes with Content-Encoding: gzip; nginx uses
+# sendfile and open_file_cache, plantile its in-memory tile cache.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -98,14 +101,16 @@ LUA
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpus=$(nproc)
-pin_server=() pin_wrk=()
-if [ "$cpus" -ge 2 ] && command -v taskset >/dev/null; then pin_server=(taskset -c 0) pin_wrk=(taskset -c 1); fi
+pin_server=() pin_wrk=() workers=$cpus
+if [ "${PIN:-1}" = 1 ] && [ "$cpus" -ge 2 ] && command -v taskset >/dev/null; then
+	pin_server=(taskset -c 0) pin_wrk=(taskset -c 1) workers=1
+fi
 
 # nginx: the same files with the headers plantile sends.
 nport=$(free_port)
 mkdir -p "$work/nginx/tmp"
 cat > "$work/nginx/nginx.conf" <<NGINX
-worker_processes 1;
+worker_processes $workers;
 daemon off;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log warn;
@@ -147,7 +152,7 @@ trap cleanup EXIT
 
 "${pin_server[@]}" nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 pids+=($!)
-GOMAXPROCS=1 "${pin_server[@]}" "$bin" serve --listen "127.0.0.1:$pport" --tiles "$work/tiles" \
+GOMAXPROCS=$workers "${pin_server[@]}" "$bin" serve --listen "127.0.0.1:$pport" --tiles "$work/tiles" \
 	--access-log=false --log-level warn --reload-interval 0 --tile-cache-mb 512 \
 	--cache-dir "$work/cache" >"$work/plantile.log" 2>&1 &
 pids+=($!)
@@ -175,7 +180,7 @@ run() {
 		END { if (bad != "") { print "serve.sh: non-2xx responses: " bad > "/dev/stderr"; exit 1 } printf "%.0f %.2f\n", rps, p99 }' "$work/wrk.$1.txt"
 }
 
-echo "serve.sh: $n tile URLs (z12..z16, $((bytes / 1024)) KiB gzipped) from $tileset; wrk $CONNECTIONS connections, $DURATION x $ROUNDS rounds; CPUs: $cpus${pin_server:+ (servers on CPU 0, wrk on CPU 1)}"
+echo "serve.sh: $n tile URLs (z12..z16, $((bytes / 1024)) KiB gzipped) from $tileset; wrk $CONNECTIONS connections, $DURATION x $ROUNDS rounds; CPUs: $cpus, $workers worker(s) per server${pin_server:+ (servers on CPU 0, wrk on CPU 1)}"
 run warm-nginx "$nport" 3s >/dev/null
 run warm-plantile "$pport" 3s >/dev/null
 best_n="0 0" best_p="0 0"

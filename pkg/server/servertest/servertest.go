@@ -1,6 +1,3 @@
-// Package servertest writes small but real MBTiles tilesets (MVT bytes from
-// orb's encoding/mvt, stored with pkg/mbtiles) for the tests of pkg/server
-// and cmd/plantile. It is test support: nothing in the server imports it.
 package servertest
 
 import (
