@@ -12,6 +12,10 @@ import (
 	"github.com/sonla-gis/plantile/pkg/feature"
 )
 
+// giveUp is the dictionary size from which a column whose values are
+// mostly distinct stops being deduplicated.
+const giveUp = 4096
+
 // Builder collects features into a new Layer. It is not safe for
 // concurrent use; the Layer it returns is.
 type Builder struct {
@@ -24,7 +28,7 @@ type Builder struct {
 // NewBuilder starts a layer described by info. Features must be in WGS 84
 // lon/lat.
 func NewBuilder(info feature.LayerInfo) *Builder {
-	l := &Layer{info: info, featGroup: []uint32{0}, groupRing: []uint32{0}, ringPoint: []uint32{0}}
+	l := &Layer{info: info, groupRing: []uint32{0}, ringPoint: []uint32{0}}
 	l.schema.Fields = append([]feature.Field(nil), info.Schema.Fields...)
 	b := &Builder{l: l, names: map[string]int{}}
 	for i, f := range l.schema.Fields {
@@ -32,8 +36,17 @@ func NewBuilder(info feature.LayerInfo) *Builder {
 	}
 	l.cols = make([]column, len(l.schema.Fields))
 	b.dicts = make([]map[any]uint32, len(l.schema.Fields))
+	// The declared count sizes the per-feature slices once, instead of
+	// growing them (and holding old and new arrays) feature by feature.
+	n := 0
+	if info.Count > 0 && info.Count < 1<<28 {
+		n = int(info.Count)
+	}
+	l.ids, l.kinds, l.bounds = make([]uint64, 0, n), make([]Kind, 0, n), make([]orb.Bound, 0, n)
+	l.featGroup = make([]uint32, 1, n+1)
 	for i := range l.cols {
 		l.cols[i].dict = []any{nil}
+		l.cols[i].vals = make([]uint32, 0, n)
 		b.dicts[i] = map[any]uint32{}
 	}
 	return b
@@ -58,7 +71,7 @@ func (b *Builder) Add(f *feature.Feature) error {
 		l.groupRing = l.groupRing[:l.featGroup[n]+1]
 		l.ringPoint = l.ringPoint[:l.groupRing[len(l.groupRing)-1]+1]
 		pts := l.ringPoint[len(l.ringPoint)-1]
-		l.lonlat, l.merc = l.lonlat[:2*pts], l.merc[:2*pts]
+		l.merc = l.merc[:2*pts]
 		return fmt.Errorf("%w: record %d: %v", ErrGeometry, f.Row, err)
 	}
 	for name, v := range f.Properties {
@@ -77,10 +90,21 @@ func (b *Builder) Add(f *feature.Feature) error {
 			if err != nil {
 				return fmt.Errorf("index: record %d: field %s: %w", f.Row, l.schema.Fields[c].Name, err)
 			}
-			var ok bool
-			if code, ok = b.dicts[c][k]; !ok {
+			ok := false
+			if b.dicts[c] != nil {
+				code, ok = b.dicts[c][k]
+			}
+			if !ok {
 				code = uint32(len(l.cols[c].dict))
-				b.dicts[c][k] = code
+				if b.dicts[c] != nil {
+					b.dicts[c][k] = code
+					// A column of nearly unique values (parcel numbers,
+					// areas) gains nothing from a dictionary: stop
+					// deduplicating it and save the map.
+					if n := len(b.dicts[c]); n > giveUp && n > len(l.ids)/2 {
+						b.dicts[c] = nil
+					}
+				}
 				if jk, isJSON := k.(jsonKey); isJSON {
 					k = json.RawMessage(jk)
 				}
@@ -196,13 +220,12 @@ func (b *Builder) addRing(pts []orb.Point) error {
 			return fmt.Errorf("coordinate %v is not lon/lat", p)
 		}
 		x, y := Mercator(p[0], p[1])
-		l.lonlat = append(l.lonlat, p[0], p[1])
 		l.merc = append(l.merc, x, y)
 	}
-	if len(l.lonlat)/2 > math.MaxUint32 {
+	if len(l.merc)/2 > math.MaxUint32 {
 		return errors.New("more than 2^32 points in a layer")
 	}
-	l.ringPoint = append(l.ringPoint, uint32(len(l.lonlat)/2))
+	l.ringPoint = append(l.ringPoint, uint32(len(l.merc)/2))
 	return nil
 }
 

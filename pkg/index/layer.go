@@ -59,8 +59,11 @@ type Layer struct {
 	featGroup []uint32 // len Len()+1: feature i owns groups featGroup[i]..featGroup[i+1]
 	groupRing []uint32 // len groups+1
 	ringPoint []uint32 // len rings+1
-	lonlat    []float64
-	merc      []float64 // Web Mercator, world units 0..1, y down (tile order)
+	// merc holds the coordinates in Web Mercator world units (0..1, y
+	// down, tile order): what the tiler needs for every tile, without a
+	// logarithm per vertex. Lon/lat are recovered exactly to about 1e-14
+	// degrees (a nanometre); storing them too would double the slab.
+	merc []float64
 
 	cols []column
 	tree rtree.RTreeG[int32]
@@ -68,7 +71,9 @@ type Layer struct {
 }
 
 // column is one property, dictionary-encoded: vals[i] indexes dict, and 0
-// means nil (null or absent).
+// means nil (null or absent). Columns of nearly unique values stop being
+// deduplicated while building, so equal values may then have different
+// codes.
 type column struct {
 	vals []uint32
 	dict []any // dict[0] is nil
@@ -132,28 +137,34 @@ func (l *Layer) PointIn(p orb.Point, tol float64, fn func(i int) bool) {
 }
 
 // Geometry returns a fresh copy of the lon/lat geometry of feature i, nil
-// for a null shape.
+// for a null shape. Coordinates are recovered from Web Mercator, equal to
+// those added to within about 1e-14 degrees; latitudes beyond the Web
+// Mercator limit (85.05°) come back clamped.
 func (l *Layer) Geometry(i int) orb.Geometry {
-	return l.geometry(i, l.lonlat)
+	return l.geometry(i, true)
 }
 
 // Mercator returns the geometry of feature i in Web Mercator world units:
 // x and y from 0 to 1, y growing southwards like tile rows.
 func (l *Layer) Mercator(i int) orb.Geometry {
-	return l.geometry(i, l.merc)
+	return l.geometry(i, false)
 }
 
-func (l *Layer) ring(r int, slab []float64) []orb.Point {
+func (l *Layer) ring(r int, lonlat bool) []orb.Point {
 	a, b := l.ringPoint[r], l.ringPoint[r+1]
 	pts := make([]orb.Point, b-a)
 	for k := range pts {
 		j := 2 * (int(a) + k)
-		pts[k] = orb.Point{slab[j], slab[j+1]}
+		if lonlat {
+			pts[k][0], pts[k][1] = LonLat(l.merc[j], l.merc[j+1])
+		} else {
+			pts[k] = orb.Point{l.merc[j], l.merc[j+1]}
+		}
 	}
 	return pts
 }
 
-func (l *Layer) geometry(i int, slab []float64) orb.Geometry {
+func (l *Layer) geometry(i int, slab bool) orb.Geometry {
 	g0 := int(l.featGroup[i])
 	poly := func(g int) orb.Polygon {
 		r0, r1 := int(l.groupRing[g]), int(l.groupRing[g+1])
@@ -166,8 +177,7 @@ func (l *Layer) geometry(i int, slab []float64) orb.Geometry {
 	r0 := int(l.groupRing[g0])
 	switch l.kinds[i] {
 	case KindPoint:
-		j := 2 * int(l.ringPoint[r0])
-		return orb.Point{slab[j], slab[j+1]}
+		return l.ring(r0, slab)[0]
 	case KindMultiPoint:
 		return orb.MultiPoint(l.ring(r0, slab))
 	case KindLineString:
@@ -218,8 +228,9 @@ func (l *Layer) Properties(i int) feature.Properties {
 }
 
 // Value returns the value code of field f for feature i and the value:
-// equal codes mean equal values within a field, and code 0 means nil. The
-// tiler uses the code to deduplicate values without hashing them.
+// equal codes mean equal values within a field (the converse holds for
+// fields with few distinct values), and code 0 means nil. The tiler uses
+// the code to deduplicate values without hashing them.
 func (l *Layer) Value(i, f int) (code uint32, v any) {
 	c := &l.cols[f]
 	code = c.vals[i]
@@ -242,7 +253,7 @@ func (l *Layer) MemoryPerFeature() float64 {
 	n += cap(l.kinds)
 	n += cap(l.bounds) * int(unsafe.Sizeof(orb.Bound{}))
 	n += (cap(l.featGroup) + cap(l.groupRing) + cap(l.ringPoint)) * 4
-	n += (cap(l.lonlat) + cap(l.merc)) * 8
+	n += cap(l.merc) * 8
 	for _, c := range l.cols {
 		n += cap(c.vals)*4 + cap(c.dict)*16 + c.size
 	}
