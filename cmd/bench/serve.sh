@@ -99,7 +99,14 @@ function request()
 end
 LUA
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_port prints a port nothing listens on (a refused connection).
+free_port() {
+	local p
+	while :; do
+		p=$(shuf -i 20000-60999 -n 1)
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
 cpus=$(nproc)
 pin_server=() pin_wrk=() workers=$cpus
 if [ "${PIN:-1}" = 1 ] && [ "$cpus" -ge 2 ] && command -v taskset >/dev/null; then

@@ -154,7 +154,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.demo {
 		fmt.Fprintf(m.Out, "plantile: serving Son La demo at %s/\n", m.url)
 	} else {
-		fmt.Fprintf(m.Out, "plantile: serving %d tilesets from %s at %s/\n", len(names), dir, m.url)
+		noun := "tilesets"
+		if len(names) == 1 {
+			noun = "tileset"
+		}
+		fmt.Fprintf(m.Out, "plantile: serving %d %s from %s at %s/\n", len(names), noun, dir, m.url)
 	}
 	for _, n := range names {
 		m.Logger.Info("serve: tileset", "tileset", n, "tilejson", server.TileJSONURL(m.url, n), "qgis_xyz_url", server.TileURL(m.url, n))

@@ -140,7 +140,7 @@ func TestServeCommand(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if !strings.Contains(out.String(), "serving 1 tilesets from "+dir+" at http://tiles.example/") {
+	if !strings.Contains(out.String(), "serving 1 tileset from "+dir+" at http://tiles.example/") {
 		t.Errorf("printed %q", out.String())
 	}
 	m := regexp.MustCompile(`qgis_xyz_url=http://tiles.example/tiles/a/`).FindString(errOut.String())
