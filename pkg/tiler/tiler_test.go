@@ -3,6 +3,7 @@ package tiler_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -343,5 +344,41 @@ func TestDefaultMaxZoom(t *testing.T) {
 		if got := tiler.DefaultMaxZoom(tt.b, 0, 0, tt.min); got != tt.want {
 			t.Errorf("DefaultMaxZoom(%v) = %d, want %d", tt.b, got, tt.want)
 		}
+	}
+}
+
+// TestRunStops checks that Run returns the put error, and the context's,
+// without building the remaining tiles.
+func TestRunStops(t *testing.T) {
+	l := buildLayer(t, "p", parcelGrid{lon: 103.90, lat: 21.31, nx: 40, ny: 40, cell: 0.0003, seed: 1}.features())
+	tl := tiler.Must(tiler.New([]tiler.Layer{{Name: "p", Data: l, MinZoom: 10, MaxZoom: 16}}, tiler.Options{}))
+	boom := errors.New("disk full")
+	n := 0
+	_, err := tl.Run(context.Background(), func(tiler.Tile) error {
+		n++
+		if n == 3 {
+			return boom
+		}
+		return nil
+	}, nil)
+	if !errors.Is(err, boom) || n != 3 {
+		t.Errorf("Run = %v after %d puts, want %v after 3", err, n, boom)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := 0
+	_, err = tl.Run(ctx, func(tiler.Tile) error { return nil }, func(d, total int) {
+		if done = d; d == 2 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Run after cancel = %v, want context.Canceled", err)
+	}
+	total := 0
+	for z := 10; z <= 16; z++ {
+		total += len(tl.Cover(z))
+	}
+	if done >= total {
+		t.Errorf("cancelled Run still built all %d tiles", total)
 	}
 }
