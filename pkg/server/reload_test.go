@@ -245,6 +245,10 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 	e.get(t, "/tiles/sonla/a/0/0.pbf")
 	e.get(t, "/tiles/nope/1/0/0.pbf")
+	// Deep zooms and tiles off the bounds are answered without reading
+	// the file (the cache misses below count file reads).
+	e.get(t, "/tiles/sonla/22/0/0.pbf")
+	e.get(t, "/tiles/sonla/10/0/0.pbf")
 	after := scrape(t, e)
 	tests := []struct {
 		series string
@@ -254,8 +258,9 @@ func TestHealthAndMetrics(t *testing.T) {
 		{`plantile_http_requests_total{code="200",method="GET",route="/tiles/{tileset}/{z}/{x}/{y}.pbf"}`, 3},
 		{`plantile_http_requests_total{code="400",method="GET",route="/tiles/{tileset}/{z}/{x}/{y}.pbf"}`, 1},
 		{`plantile_http_errors_total{kind="invalid"}`, 1},
-		{`plantile_http_errors_total{kind="not_found"}`, 1},
-		{`plantile_http_request_duration_seconds_count{route="/tiles/{tileset}/{z}/{x}/{y}.pbf"}`, 5},
+		{`plantile_http_errors_total{kind="not_found"}`, 2},
+		{`plantile_tiles_served_total{result="empty",tileset="sonla"}`, 1},
+		{`plantile_http_request_duration_seconds_count{route="/tiles/{tileset}/{z}/{x}/{y}.pbf"}`, 7},
 		{`plantile_tile_cache_hits_total`, 2},
 		{`plantile_tile_cache_misses_total`, 1},
 		{`plantile_tilesets`, 0},
