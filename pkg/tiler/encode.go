@@ -54,7 +54,8 @@ type encoder struct {
 	valBuf   []byte
 	out      []byte
 
-	gz *deflater
+	gz   *deflater // final compression
+	fast *deflater // size estimates
 }
 
 func newEncoder(t *Tiler) *encoder {
@@ -62,7 +63,7 @@ func newEncoder(t *Tiler) *encoder {
 	for i, l := range t.layers {
 		e.stamps[i] = make([][]uint64, len(l.Data.Schema().Fields))
 	}
-	e.gz = newDeflater(GzipLevel)
+	e.gz, e.fast = newDeflater(GzipLevel), newDeflater(1)
 	return e
 }
 
@@ -358,21 +359,38 @@ func (e *encoder) finish() result {
 		drop(kept - max)
 	}
 	var gz []byte
+	limit := e.t.opts.MaxTileBytes
 	for {
 		e.assemble()
+		if len(e.out) > limit && kept > 0 {
+			// Likely over the cap: size it with the fast compressor first,
+			// so that a tile of megabytes is not compressed at full effort
+			// several times over. Level 1 output is a few percent larger
+			// than the final level's, so a fast size under the cap settles
+			// it and one over 110% of it almost surely is too big.
+			if fast := len(e.fast.gzip(e.out)); fast > limit*11/10 {
+				drop(e.dropCount(kept, fast*24/25, limit))
+				continue
+			}
+		}
 		gz = e.gz.gzip(e.out)
-		size := len(gz)
-		if size <= e.t.opts.MaxTileBytes || kept == 0 {
+		if len(gz) <= limit || kept == 0 {
 			break
 		}
-		k := int(math.Ceil(float64(kept) * (1 - 0.9*float64(e.t.opts.MaxTileBytes)/float64(size))))
-		drop(max(k, 1))
+		drop(e.dropCount(kept, len(gz), limit))
 	}
 	if kept == 0 {
 		return res
 	}
 	res.raw, res.gz, res.features = e.out, gz, kept
 	return res
+}
+
+// dropCount estimates how many of kept features to drop so that a tile of
+// size bytes fits under limit, aiming a little below it.
+func (e *encoder) dropCount(kept, size, limit int) int {
+	k := int(math.Ceil(float64(kept) * (1 - 0.95*float64(limit)/float64(size))))
+	return max(k, 1)
 }
 
 // assemble writes the MVT tile of the features not dropped into e.out.
