@@ -5,9 +5,11 @@
 # latency of both and their ratio.
 #
 # Environment:
-#   BENCH_TILESET  MBTiles file to serve (default: the largest .work/bench/*.mbtiles,
-#                  else one built with `plantile build` from the largest
-#                  .work/bench/*.shp into .work/bench/bench-parcels.mbtiles)
+#   BENCH_TILESET  MBTiles file to serve (default: .work/bench/plantile_1m.mbtiles,
+#                  else the largest .work/bench/*1m*.mbtiles, else the largest
+#                  .work/bench/*.mbtiles, else one built with `plantile build`
+#                  from the largest .work/bench/*.shp into
+#                  .work/bench/bench-parcels.mbtiles)
 #   PLANTILE_BIN   plantile binary (default: bin/plantile, else built from the tree)
 #   DURATION       wrk duration per measured run (default 15s)
 #   CONNECTIONS    wrk connections (default 64)
@@ -51,7 +53,8 @@ fi
 # The tileset.
 tileset=${BENCH_TILESET:-}
 if [ -z "$tileset" ]; then
-	tileset=$(ls -S .work/bench/*.mbtiles 2>/dev/null | grep -i 1m | head -1 || true)
+	tileset=$(ls .work/bench/plantile_1m.mbtiles 2>/dev/null || true)
+	[ -n "$tileset" ] || tileset=$(ls -S .work/bench/*.mbtiles 2>/dev/null | grep -i 1m | head -1 || true)
 	[ -n "$tileset" ] || tileset=$(ls -S .work/bench/*.mbtiles 2>/dev/null | head -1 || true)
 fi
 if [ -z "$tileset" ]; then
