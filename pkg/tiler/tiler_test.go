@@ -3,6 +3,7 @@ package tiler_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/sonla-gis/plantile/pkg/feature"
 	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/tiler"
 )
@@ -380,5 +382,51 @@ func TestRunStops(t *testing.T) {
 	}
 	if done >= total {
 		t.Errorf("cancelled Run still built all %d tiles", total)
+	}
+}
+
+// TestPropertyTypes checks how each property type reaches the tile, as a
+// client decodes it.
+func TestPropertyTypes(t *testing.T) {
+	tests := []struct {
+		name string
+		v    any
+		want any // as orb decodes it; nil: absent
+	}{
+		{"string", "Đất ở tại đô thị", "Đất ở tại đô thị"},
+		{"int", int64(42), float64(42)},
+		{"negative int", int64(-7), float64(-7)},
+		{"float", 1234.5, 1234.5},
+		{"bool", true, true},
+		{"date", "2024-03-15", "2024-03-15"},
+		{"json", json.RawMessage(`{"tang":5}`), `{"tang":5}`},
+		{"nil", nil, nil},
+	}
+	var fs []*feature.Feature
+	for i, tt := range tests {
+		fs = append(fs, &feature.Feature{Row: int64(i + 1), Geometry: orb.Point{104 + float64(i)*1e-4, 21.3},
+			Properties: feature.Properties{"v": tt.v}})
+	}
+	l, err := index.Build(feature.LayerInfo{Name: "p"}, &sliceReader{fs: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := tiler.Must(tiler.New([]tiler.Layer{{Name: "p", Data: l, MinZoom: 10, MaxZoom: 10}}, tiler.Options{}))
+	tiles, _ := runAll(t, tl)
+	got := map[float64]any{}
+	for _, bt := range tiles {
+		for _, f := range bt.layers[0].Features {
+			if _, dup := got[f.ID.(float64)]; !dup {
+				got[f.ID.(float64)] = f.Properties["v"]
+			}
+		}
+	}
+	for i, tt := range tests {
+		v, ok := got[float64(i+1)]
+		if !ok {
+			t.Errorf("%s: feature missing", tt.name)
+		} else if v != tt.want {
+			t.Errorf("%s: decoded %#v, want %#v", tt.name, v, tt.want)
+		}
 	}
 }
