@@ -286,12 +286,14 @@ func (m *Main) Close() error {
 // RunUntilDone runs until ctx is cancelled (SIGINT or SIGTERM in main),
 // reloading the tiles directory on SIGHUP, then closes.
 func (m *Main) RunUntilDone(ctx context.Context) error {
-	if err := m.Run(ctx); err != nil {
-		return err
-	}
+	// Listen for SIGHUP before anything is printed, so that whoever waits
+	// for the "serving" line may signal at once.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
 	for {
 		select {
 		case <-hup:

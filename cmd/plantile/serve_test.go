@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -213,4 +214,51 @@ func TestServeCommandErrors(t *testing.T) {
 func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
+}
+
+// TestServeReloadsOnSIGHUP: with polling off, SIGHUP makes the server pick
+// up a new tileset.
+func TestServeReloadsOnSIGHUP(t *testing.T) {
+	dir := t.TempDir()
+	root := newRootCmd()
+	var out, errOut syncBuffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs([]string{"serve", "--listen", "127.0.0.1:0", "--tiles", dir, "--reload-interval", "0"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "plantile: serving 0 tilesets") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no serving line: %q\n%s", out.String(), errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(out.String())
+	if _, err := servertest.WriteTileset(filepath.Join(dir, "hup.mbtiles"), servertest.Spec{MaxZoom: 1, Version: "hup"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if res, _ := get(t, base+"/tiles/hup.json"); res.StatusCode != 404 {
+		t.Fatalf("served before SIGHUP with polling off: %d", res.StatusCode)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if res, _ := get(t, base+"/tiles/hup.json"); res.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("SIGHUP did not reload")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
