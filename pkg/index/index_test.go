@@ -282,7 +282,6 @@ func BenchmarkSearch(b *testing.B) {
 		l, _ := randomLayer(b, n, rng)
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			b.ReportAllocs()
-			b.ReportMetric(l.MemoryPerFeature(), "B/feature")
 			found := 0
 			for i := 0; b.Loop(); i++ {
 				x := 103 + float64(i%100)*0.02
@@ -291,6 +290,7 @@ func BenchmarkSearch(b *testing.B) {
 			if found == 0 {
 				b.Fatal("no feature found")
 			}
+			b.ReportMetric(l.MemoryPerFeature(), "B/feature")
 		})
 	}
 }

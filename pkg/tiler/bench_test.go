@@ -39,11 +39,15 @@ func BenchmarkTile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := tl.Cover(14)[0]
+	cover := tl.Cover(14)
+	c := cover[len(cover)/2]
 	b.ReportAllocs()
+	var t tiler.Tile
 	for b.Loop() {
-		if t := tl.Build(14, c[0], c[1]); t.Data == nil {
+		if t = tl.Build(14, c[0], c[1]); t.Data == nil {
 			b.Fatal("empty tile")
 		}
 	}
+	b.ReportMetric(float64(t.Features), "features")
+	b.ReportMetric(float64(len(t.Data)), "bytes")
 }
