@@ -47,9 +47,10 @@ func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, contentType s
 // without a trailing slash: the configured public URL, else built from the
 // request: the scheme from Forwarded proto=, X-Forwarded-Proto or the
 // connection, the host from Forwarded host=, X-Forwarded-Host or Host.
-// Forwarded values that are not a plain scheme or host are ignored.
+// Forwarded values that are not a plain scheme or host are ignored. With
+// a nil request it returns the public URL, possibly "".
 func (s *Server) BaseURL(r *http.Request) string {
-	if s.publicBase != "" {
+	if s.publicBase != "" || r == nil {
 		return s.publicBase
 	}
 	scheme, host := "", ""
