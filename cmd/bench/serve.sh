@@ -9,7 +9,8 @@
 #                  else the largest .work/bench/*1m*.mbtiles, else the largest
 #                  .work/bench/*.mbtiles, else one built with `plantile build`
 #                  from the largest .work/bench/*.shp into
-#                  .work/bench/bench-parcels.mbtiles)
+#                  .work/bench/bench-parcels.mbtiles, else the largest
+#                  tiles/*.mbtiles)
 #   PLANTILE_BIN   plantile binary (default: bin/plantile, else built from the tree)
 #   DURATION       wrk duration per measured run (default 15s)
 #   CONNECTIONS    wrk connections (default 64)
@@ -59,10 +60,15 @@ if [ -z "$tileset" ]; then
 fi
 if [ -z "$tileset" ]; then
 	shp=$(ls -S .work/bench/*.shp 2>/dev/null | head -1 || true)
-	[ -n "$shp" ] || { echo "serve.sh: no tileset: set BENCH_TILESET or put a .mbtiles or .shp in .work/bench" >&2; exit 1; }
-	tileset=.work/bench/bench-parcels.mbtiles
-	echo "serve.sh: building $tileset from $shp (z10..16)"
-	nice "$bin" build "$shp" --layer parcels --minzoom 10 --maxzoom 16 -q -o "$tileset"
+	if [ -n "$shp" ]; then
+		tileset=.work/bench/bench-parcels.mbtiles
+		echo "serve.sh: building $tileset from $shp (z10..16)"
+		nice "$bin" build "$shp" --layer parcels --minzoom 10 --maxzoom 16 -q -o "$tileset"
+	else
+		tileset=$(ls -S tiles/*.mbtiles 2>/dev/null | head -1 || true)
+		[ -n "$tileset" ] || { echo "serve.sh: no tileset: set BENCH_TILESET or put a .mbtiles or .shp in .work/bench" >&2; exit 1; }
+		echo "serve.sh: warning: no benchmark data in .work/bench; using the demo tileset $tileset" >&2
+	fi
 fi
 name=bench
 mkdir -p "$work/tiles" "$work/www/tiles/$name"
