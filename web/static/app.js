@@ -153,6 +153,17 @@ async function loadTilesets() {
 // Adds sources and layers for tilesets the style does not use, and groups
 // each tileset's layers by vector layer for the layer switcher.
 function wireTilesets(style, tilesets) {
+  // A style source whose tileset the server does not have would keep the
+  // map from ever loading: drop it and its layers, and say so.
+  const missing = [];
+  for (const [id, src] of Object.entries(style.sources)) {
+    const m = typeof src.url === 'string' && new URL(src.url, location.href).pathname.match(/\/tiles\/([^/]+)\.json$/);
+    if (m && !tilesets.some((ts) => ts.name === decodeURIComponent(m[1]))) {
+      missing.push(decodeURIComponent(m[1]));
+      delete style.sources[id];
+      style.layers = style.layers.filter((l) => l.source !== id);
+    }
+  }
   for (const ts of tilesets) {
     let sourceId = sourceFor(ts.name);
     if (!sourceId) {
@@ -173,6 +184,7 @@ function wireTilesets(style, tilesets) {
       layerIds: style.layers.filter((l) => l.source === sourceId && l['source-layer'] === sourceLayer).map((l) => l.id),
     })).filter((g) => g.layerIds.length > 0);
   }
+  return missing;
 }
 
 // An optional basemap: a raster XYZ template, drawn under every style layer
@@ -406,7 +418,7 @@ async function main() {
   state.style = style;
   state.tilesets = await loadTilesets();
   const working = structuredClone(style);
-  wireTilesets(working, state.tilesets);
+  const missing = wireTilesets(working, state.tilesets);
   addBasemap(working, config?.basemap ?? null);
 
   const fit = unionBounds(state.tilesets.map(tilesetBounds));
@@ -419,6 +431,10 @@ async function main() {
     ...(hasView || !fit ? {} : { bounds: fit, fitBoundsOptions: { padding: 30 } }),
   });
   window.map = map;
+  // Both promises are taken now: with nothing to load, 'idle' fires in the
+  // same frame as 'load', before code awaiting 'load' could listen for it.
+  const loaded = map.once('load');
+  const idle = map.once('idle');
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.on('error', (e) => console.warn('plantile: map error', e.error?.message ?? e));
@@ -427,12 +443,13 @@ async function main() {
     const hit = map.queryRenderedFeatures(e.point, { layers: interactiveLayers() }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';
   });
-  await map.once('load');
+  await loaded;
   renderTilesets();
   renderLegend();
   renderMoreLegends();
-  setStatus(state.tilesets.length ? null : t('noTilesets'), 'info');
-  await map.once('idle');
+  if (missing.length > 0) setStatus(t('tilesetMissing', { name: missing.join(', ') }), 'error');
+  else setStatus(state.tilesets.length ? null : t('noTilesets'), 'info');
+  await idle;
   ready.resolve(map);
 }
 

@@ -7,7 +7,8 @@
 // The server is `plantile serve` built from this tree (go build into
 // test/out/, PLANTILE_BIN to use another binary), listening on a free port
 // on 127.0.0.1 with the bundled demo tilesets. PLANTILE_URL points the test
-// at a server that is already running instead.
+// at a server that is already running instead; PLANTILE_TILES=DIR serves
+// the tilesets of DIR instead of the bundled demo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -63,6 +64,14 @@ async function waitForServer(url, ms) {
   throw new Error(`server at ${url} did not come up: ${last?.message}\n${serverLog}`);
 }
 
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 function plantileBinary() {
   if (process.env.PLANTILE_BIN) return process.env.PLANTILE_BIN;
   mkdirSync(out, { recursive: true });
@@ -81,7 +90,9 @@ before(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     cacheDir = mkdtempSync(join(tmpdir(), 'plantile-viewer-test-'));
-    server = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`], {
+    const args = ['serve', '--listen', `127.0.0.1:${port}`];
+    if (process.env.PLANTILE_TILES) args.push('--tiles', process.env.PLANTILE_TILES);
+    server = spawn(bin, args, {
       cwd: repo,
       env: { ...process.env, PLANTILE_CACHE_DIR: cacheDir, PLANTILE_BASEMAP_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,6 +101,10 @@ before(async () => {
     server.stderr.on('data', (d) => { serverLog += d; });
   }
   await waitForServer(`${base}/styles/sonla.json`, 60_000);
+  const list = await (await fetch(`${base}/tiles`)).json();
+  if ((Array.isArray(list) ? list : list.tilesets ?? []).length === 0) {
+    throw new Error(`${base} serves no tileset: build the demo tiles (make) or set PLANTILE_TILES=DIR\n${serverLog}`);
+  }
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -107,8 +122,9 @@ before(async () => {
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(`${base}/`);
-  await page.evaluate(() => window.plantileReady.then(() => true));
-});
+  await withTimeout(page.evaluate(() => window.plantileReady.then(() => true)), 180_000,
+    'the web map did not load').catch((err) => { throw new Error(`${err.message}\n${problems.join('\n')}`); });
+}, { timeout: 600_000 });
 
 after(async () => {
   await browser?.close();
