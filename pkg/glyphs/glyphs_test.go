@@ -416,3 +416,26 @@ func TestWriteSample(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkRender measures rendering a range from scratch (a fresh Set each
+// time, so nothing is cached): the cost of a first request for the range.
+func BenchmarkRender(b *testing.B) {
+	fonts, err := styles.Fonts()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, start := range []int{0, 7680} {
+		b.Run(fmt.Sprint(start), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := glyphs.New(fonts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.Range("Noto Sans Regular", start); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -249,8 +249,10 @@ function renderTilesets() {
         },
       });
       box.checked = isVisible(g);
-      list.append(el('li', {}, box, el('label', { for: id }, el('span', { text: layerName(g.sourceLayer) }),
-        g.vectorLayer?.description ? el('small', { text: g.vectorLayer.description }) : null)));
+      // The tiler's description (geometry type, source file) is for GIS
+      // staff: a tooltip, not clutter in the planners' panel.
+      list.append(el('li', {}, box, el('label', { for: id, title: g.vectorLayer?.description || null },
+        el('span', { text: layerName(g.sourceLayer) }))));
     }
     const tj = ts.tilejson;
     const zooms = Number.isFinite(tj.minzoom) && Number.isFinite(tj.maxzoom) ? t('zooms', { min: tj.minzoom, max: tj.maxzoom }) : '';
