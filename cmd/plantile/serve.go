@@ -218,6 +218,20 @@ func (m *Main) assets() (fs.FS, server.GlyphSource, fs.FS, error) {
 			return nil, nil, nil, fmt.Errorf("serve: %w", err)
 		}
 		gl = set
+		// Render the ranges every Vietnamese label needs (Basic Latin,
+		// Latin Extended with ơ ư đ, combining marks, Latin Extended
+		// Additional with the toned vowels) in the background: a first
+		// render takes tens of milliseconds a range.
+		go func() {
+			for _, stack := range set.Fontstacks() {
+				for _, start := range []int{0, 256, 768, 7680} {
+					if _, err := set.Range(stack, start); err != nil {
+						m.Logger.Warn("serve: glyph warm-up", "fontstack", stack, "start", start, "err", err)
+						return
+					}
+				}
+			}
+		}()
 	}
 	wf := web.FS()
 	if cfg.WebDir != "" {
