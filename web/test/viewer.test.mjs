@@ -8,12 +8,14 @@
 // test/out/, PLANTILE_BIN to use another binary), listening on a free port
 // on 127.0.0.1 with the bundled demo tilesets. PLANTILE_URL points the test
 // at a server that is already running instead; PLANTILE_TILES=DIR serves
-// the tilesets of DIR instead of the bundled demo.
+// the tilesets of DIR instead of the bundled demo; when the binary bundles
+// no demo (tiles/*.mbtiles not built yet) the test builds the demo from
+// testdata/sonla with `plantile build` into test/out/tiles.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +84,20 @@ function plantileBinary() {
   return bin;
 }
 
+// demoTiles builds the Son La demo tileset, as the Makefile does, when the
+// binary has none bundled, and returns the directory to serve (or null).
+function demoTiles(bin) {
+  if (process.env.PLANTILE_TILES) return process.env.PLANTILE_TILES;
+  if (readdirSync(join(repo, 'tiles')).some((f) => f.endsWith('.mbtiles'))) return null;
+  const dir = join(out, 'tiles');
+  mkdirSync(dir, { recursive: true });
+  const src = join(repo, 'testdata', 'sonla');
+  const inputs = readdirSync(join(src, 'geojson')).filter((f) => f.endsWith('.geojson')).map((f) => join(src, 'geojson', f));
+  inputs.push(join(src, 'boundaries', 'boundaries.geojson'));
+  execFileSync(bin, ['build', ...inputs, '-o', join(dir, 'sonla.mbtiles'), '--name', 'Sơn La', '-q'], { cwd: repo, stdio: 'inherit' });
+  return dir;
+}
+
 before(async () => {
   if (process.env.PLANTILE_URL) {
     base = process.env.PLANTILE_URL.replace(/\/$/, '');
@@ -91,7 +107,8 @@ before(async () => {
     base = `http://127.0.0.1:${port}`;
     cacheDir = mkdtempSync(join(tmpdir(), 'plantile-viewer-test-'));
     const args = ['serve', '--listen', `127.0.0.1:${port}`];
-    if (process.env.PLANTILE_TILES) args.push('--tiles', process.env.PLANTILE_TILES);
+    const tiles = demoTiles(bin);
+    if (tiles) args.push('--tiles', tiles);
     server = spawn(bin, args, {
       cwd: repo,
       env: { ...process.env, PLANTILE_CACHE_DIR: cacheDir, PLANTILE_BASEMAP_URL: '' },
