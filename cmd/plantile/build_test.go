@@ -302,3 +302,67 @@ func TestBuildErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildParcelsReadByGDAL builds a GeoJSON of adjacent parcels and
+// checks, through GDAL at the max zoom, that every parcel comes back once
+// with its bounds within one tile unit.
+func TestBuildParcelsReadByGDAL(t *testing.T) {
+	needGDAL(t)
+	dir := t.TempDir()
+	fc := geojson.NewFeatureCollection()
+	const nx, ny, cell = 30, 20, 0.0003
+	for j := range ny {
+		for i := range nx {
+			x, y := 103.91+float64(i)*cell, 21.32+float64(j)*cell
+			f := geojson.NewFeature(orb.Polygon{{{x, y}, {x + cell, y}, {x + cell, y + cell}, {x, y + cell}, {x, y}}})
+			f.ID = j*nx + i + 1
+			f.Properties["ma_dat"] = []string{"ODT", "LUC", "CLN"}[(i+j)%3]
+			fc.Append(f)
+		}
+	}
+	data, err := fc.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "thua_dat.geojson")
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "thua_dat.mbtiles")
+	if _, err := run(t, "build", src, "--minzoom", "12", "--maxzoom", "16", "-q", "-o", out); err != nil {
+		t.Fatal(err)
+	}
+	js := filepath.Join(dir, "back.json")
+	if msg, err := exec.Command("ogr2ogr", "-f", "GeoJSON", "-oo", "ZOOM_LEVEL=16", js, out, "thua_dat").CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v\n%s", err, msg)
+	}
+	back, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := geojson.UnmarshalFeatureCollection(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bounds := map[int]orb.Bound{}
+	for _, f := range got.Features {
+		id := int(f.Properties["mvt_id"].(float64))
+		if b, ok := bounds[id]; ok {
+			bounds[id] = b.Union(f.Geometry.Bound())
+		} else {
+			bounds[id] = f.Geometry.Bound()
+		}
+	}
+	if len(bounds) != nx*ny {
+		t.Fatalf("GDAL reads %d parcels at z16, the source has %d", len(bounds), nx*ny)
+	}
+	unit := 2 * math.Pi * 6378137 / (math.Exp2(16) * 4096)
+	for _, f := range fc.Features {
+		want := projectGeom(f.Geometry).Bound()
+		b := bounds[f.ID.(int)]
+		if math.Abs(b.Min[0]-want.Min[0]) > unit || math.Abs(b.Max[1]-want.Max[1]) > unit ||
+			math.Abs(b.Max[0]-want.Max[0]) > unit || math.Abs(b.Min[1]-want.Min[1]) > unit {
+			t.Errorf("parcel %v: bounds %v, source %v (one unit is %.2f m)", f.ID, b, want, unit)
+		}
+	}
+}
