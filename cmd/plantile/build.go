@@ -172,12 +172,15 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	// Zooms, then the tiler.
 	var tl []tiler.Layer
 	var bounds orb.Bound
-	for i, bl := range layers {
-		b := bl.data.Bounds()
-		if i == 0 {
-			bounds = b
-		} else {
+	seen := false
+	for _, bl := range layers {
+		if bl.data.Len() == 0 || bl.data.Bounds() == (orb.Bound{}) {
+			continue // no geometry
+		}
+		if b := bl.data.Bounds(); seen {
 			bounds = bounds.Union(b)
+		} else {
+			bounds, seen = b, true
 		}
 	}
 	for _, bl := range layers {
