@@ -13,7 +13,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # the browser), to benchmark (the peers we measure against).
 APT_BUILD := pkg-config libproj-dev
 APT_TEST  := proj-bin gdal-bin chromium
-APT_BENCH := nginx wrk
+APT_BENCH := nginx wrk time
 
 # apt_install installs the packages of $(1) that are not installed yet.
 define apt_install
@@ -49,9 +49,28 @@ deps-web: ## install the web map's npm packages from the lockfile
 		if [ -f web/vendor.sh ]; then bash web/vendor.sh; fi; \
 	fi
 
+# Go sources of the binary (not tests): what the demo tileset depends on.
+GO_SRC   := $(shell find cmd pkg tiles styles web -name '*.go' -not -name '*_test.go' -not -path '*/node_modules/*' 2>/dev/null)
+# The Son La demo: the sample plan as shapefiles (VN-2000, as districts
+# deliver them) and the real boundaries as GeoJSON.
+DEMO_SRC := $(sort $(wildcard testdata/sonla/shp/*.shp)) testdata/sonla/boundaries/boundaries.geojson
+DEMO     := tiles/sonla.mbtiles
+
 .PHONY: build
-build: deps-build deps-web ## build bin/plantile
+build: deps-build deps-web $(DEMO) ## build bin/plantile with the Son La demo tileset inside
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/plantile
+
+# The demo tileset is built by plantile itself (a first binary without the
+# demo), then embedded into the final binary by `go build` (package tiles).
+$(DEMO): $(DEMO_SRC) $(GO_SRC) | deps-build deps-web
+	$(GO) build -o bin/plantile-bootstrap ./cmd/plantile
+	bin/plantile-bootstrap build $(DEMO_SRC) -o $@ --name "Sơn La" \
+		--attribution "Ranh giới: dvhcvn (GPL-3.0); quy hoạch: dữ liệu mẫu" \
+		--description "Son La demo: real boundaries, SAMPLE zoning plan of Son La city" -q
+
+.PHONY: demo-data
+demo-data: deps-test ## regenerate the sample plan in testdata/sonla (deterministic)
+	$(GO) run ./cmd/plantile-demo sonla
 
 .PHONY: run
 run: build ## build and start the server on the bundled Son La demo
@@ -59,13 +78,13 @@ run: build ## build and start the server on the bundled Son La demo
 
 .PHONY: lint
 lint: deps-build ## gofmt -s and go vet must be silent
-	@out=$$(gofmt -s -l cmd pkg); if [ -n "$$out" ]; then echo "gofmt -s needed on:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -s -l cmd pkg tiles styles web/*.go); if [ -n "$$out" ]; then echo "gofmt -s needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 .PHONY: test
-test: deps-test lint ## install what is missing and run every test (Go, fuzz corpora, browser)
+test: deps-test lint build ## install what is missing and run every test (Go, fuzz corpora, browser)
 	$(GO) test -count=1 -timeout 30m ./...
-	@if [ -f web/package.json ]; then cd web && npm test; fi
+	cd web && PLANTILE_BIN=$(CURDIR)/$(BIN) npm test
 
 .PHONY: fuzz
 FUZZTIME ?= 60s
@@ -77,10 +96,10 @@ fuzz: deps-build ## run every fuzz target for FUZZTIME each (default 60s)
 	done
 
 .PHONY: bench
-bench: deps-bench build ## run the benchmarks against GDAL and nginx; prints ratios
+bench: deps-bench build ## benchmarks against GDAL and nginx (COUNTS="100000 1000000"); prints ratios
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
 	@set -e; for s in cmd/bench/*.sh; do [ -f "$$s" ] && bash "$$s"; done
 
 .PHONY: clean
-clean: ## remove build outputs
-	rm -rf bin
+clean: ## remove build outputs (not the benchmark data in .work)
+	rm -rf bin $(DEMO)

@@ -31,7 +31,7 @@ type Layer struct {
 	CRS     *crs.CRS
 	Assumed bool
 	// CRSFrom says where CRS came from: "--src-crs", ".prj", "GeoJSON crs
-	// member", or "none found: WGS 84 assumed".
+	// member", "GeoJSON default (RFC 7946)" or "no .prj: WGS 84 assumed".
 	CRSFrom string
 	opts    Options
 }
@@ -63,8 +63,10 @@ func Open(path string, opts Options) ([]*Layer, error) {
 				return nil, &feature.Error{File: info.Source, Reason: "unrecognised CRS (name it with --src-crs)", Err: err}
 			}
 			l.CRS, l.CRSFrom = c, crsOrigin(info)
+		case strings.HasSuffix(strings.ToLower(info.Source), ".shp"):
+			l.CRS, l.Assumed, l.CRSFrom = crs.WGS84(), true, "no .prj: WGS 84 assumed"
 		default:
-			l.CRS, l.Assumed, l.CRSFrom = crs.WGS84(), true, "none found: WGS 84 assumed"
+			l.CRS, l.Assumed, l.CRSFrom = crs.WGS84(), true, "GeoJSON default (RFC 7946)"
 		}
 		layers = append(layers, l)
 	}
