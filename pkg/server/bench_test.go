@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -27,14 +28,14 @@ func benchServer(b *testing.B, cacheMB int) (*server.Server, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	reg := server.NewRegistry(dir, server.RegistryOptions{CacheBytes: int64(cacheMB) << 20})
+	reg := server.NewRegistry(dir, server.RegistryOptions{CacheBytes: int64(cacheMB) << 20, Logger: slog.New(slog.DiscardHandler)})
 	b.Cleanup(func() { reg.Close() })
 	if err := reg.Reload(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	cfg := config.Default()
 	cfg.AccessLog = false
-	srv, err := server.New(server.Options{Config: cfg, Tilesets: reg})
+	srv, err := server.New(server.Options{Config: cfg, Tilesets: reg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
