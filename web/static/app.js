@@ -183,6 +183,10 @@ function wireTilesets(style, tilesets) {
       vectorLayer: (ts.tilejson.vector_layers ?? []).find((vl) => vl.id === sourceLayer),
       layerIds: style.layers.filter((l) => l.source === sourceId && l['source-layer'] === sourceLayer).map((l) => l.id),
     })).filter((g) => g.layerIds.length > 0);
+    // List layers as the style stacks their geometry (labels all sit on
+    // top), top first, like a GIS's layer panel.
+    const rank = (g) => Math.max(...g.layerIds.map((id) => style.layers.findIndex((l) => l.id === id && l.type !== 'symbol')));
+    ts.groups.sort((a, b) => rank(b) - rank(a));
   }
   return missing;
 }
@@ -396,6 +400,8 @@ function onClick(e) {
 // ---- start ---------------------------------------------------------------
 
 function wireChrome() {
+  // On a phone the panel would cover the map: start with it closed.
+  if (window.matchMedia('(max-width: 700px)').matches) document.body.classList.add('panel-hidden');
   for (const b of document.querySelectorAll('#lang button')) b.addEventListener('click', () => setLanguage(b.dataset.lang));
   document.getElementById('panel-toggle').addEventListener('click', () => {
     document.body.classList.toggle('panel-hidden');
@@ -405,8 +411,8 @@ function wireChrome() {
 }
 
 async function main() {
-  renderStatic();
   wireChrome();
+  renderStatic();
   try {
     maplibregl = await import('./vendor/maplibre-gl.mjs');
   } catch (err) {

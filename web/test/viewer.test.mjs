@@ -287,6 +287,60 @@ test('a click on a parcel shows its attributes in Vietnamese', async () => {
   await page.click('.maplibregl-popup-close-button').catch(() => {});
 });
 
+test('a facility popup names its type through the style', async () => {
+  // The circle layer coloured by a coded field, and the names of its codes,
+  // both from the style as served.
+  const info = await page.evaluate(() => {
+    const style = window.map.getStyle();
+    const values = style.metadata?.['plantile:values'] ?? {};
+    for (const l of style.layers) {
+      if (l.type !== 'circle') continue;
+      const field = Object.keys(values).find((f) => JSON.stringify(l.paint?.['circle-color'] ?? '').includes(`"${f}"`));
+      if (field) return { id: l.id, source: l.source, sourceLayer: l['source-layer'], field, names: values[field] };
+    }
+    return null;
+  });
+  assert.ok(info, 'no circle layer coloured by a field of plantile:values');
+  await page.click('.tileset .zoom-to');
+  await idle();
+  const feature = await page.evaluate(([info]) => {
+    const f = window.map.querySourceFeatures(info.source, { sourceLayer: info.sourceLayer })
+      .find((f) => f.geometry.type === 'Point' && info.names[f.properties[info.field]]);
+    return f && { coords: f.geometry.coordinates, props: f.properties };
+  }, [info]);
+  assert.ok(feature, `no ${info.sourceLayer} feature with a named ${info.field}`);
+  await page.evaluate((c) => window.map.jumpTo({ center: c, zoom: 17 }), feature.coords);
+  await idle();
+  // Low-zoom tiles place points only to within tens of metres: click where
+  // the circle is drawn now, the one nearest the centre.
+  const hit = await page.evaluate(([info]) => {
+    const map = window.map;
+    const c = map.getCanvas();
+    const mid = [c.clientWidth / 2, c.clientHeight / 2];
+    let best = null;
+    for (const f of map.queryRenderedFeatures({ layers: [info.id] })) {
+      if (f.geometry.type !== 'Point' || !info.names[f.properties[info.field]]) continue;
+      const p = map.project(f.geometry.coordinates);
+      const d = Math.hypot(p.x - mid[0], p.y - mid[1]);
+      if (!best || d < best.d) best = { d, x: p.x, y: p.y, props: f.properties };
+    }
+    const r = c.getBoundingClientRect();
+    return best && { at: [r.left + best.x, r.top + best.y], props: best.props };
+  }, [info]);
+  assert.ok(hit, `no ${info.id} circle drawn near ${feature.coords}`);
+  feature.props = hit.props;
+  const at = hit.at;
+  await page.mouse.click(at[0], at[1]);
+  const popup = page.locator('.maplibregl-popup .feature-popup');
+  await popup.waitFor({ timeout: 10_000 });
+  const text = await popup.innerText();
+  const code = feature.props[info.field];
+  assert.ok(text.includes(info.names[code].vi), `popup lacks "${info.names[code].vi}" for ${info.field}=${code}:\n${text}`);
+  if (feature.props.ten) assert.ok(text.includes(feature.props.ten), `popup lacks the name ${feature.props.ten}:\n${text}`);
+  await page.screenshot({ path: join(out, 'facility.png') });
+  await page.click('.maplibregl-popup-close-button');
+});
+
 test('Vietnamese labels are drawn from the server glyphs', async () => {
   // Back to the whole demo: district names are labelled there.
   await page.click('.tileset .zoom-to');
