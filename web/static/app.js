@@ -375,9 +375,15 @@ function popupContent(feature) {
     el('table', {}, el('tbody', {}, rows)));
 }
 
+// The layers a click or hover can hit: every layer of a tileset. Computed
+// once; map.getStyle() serialises the whole style, too slow for mousemove.
+let interactive = null;
 function interactiveLayers() {
-  const ids = new Set(state.tilesets.flatMap((ts) => ts.groups.flatMap((g) => g.layerIds)));
-  return map.getStyle().layers.filter((l) => ids.has(l.id)).map((l) => l.id);
+  if (!interactive) {
+    const ids = new Set(state.tilesets.flatMap((ts) => ts.groups.flatMap((g) => g.layerIds)));
+    interactive = map.getStyle().layers.filter((l) => ids.has(l.id)).map((l) => l.id);
+  }
+  return interactive;
 }
 
 function onClick(e) {
