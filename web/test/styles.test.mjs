@@ -88,6 +88,13 @@ for (const file of styleFiles) {
         assert.ok(Array.isArray(v[1]) && v[1][0] === 'get' && typeof v[1][1] === 'string',
           `${where}: match input ${JSON.stringify(v[1])} is not ["get", field]`);
       }
+      if (v[0] === 'interpolate') {
+        // QGIS converts zoom interpolation with literal stops only.
+        assert.deepEqual(v[2], ['zoom'], `${where}: interpolate over ${JSON.stringify(v[2])}`);
+        for (let i = 4; i < v.length; i += 2) {
+          assert.ok(!Array.isArray(v[i]), `${where}: interpolate stop ${JSON.stringify(v[i])} is an expression`);
+        }
+      }
       if (v[0] === '!' && Array.isArray(v[1]) && !['has', 'in'].includes(v[1][0])) {
         assert.fail(`${where}: ["!", ${JSON.stringify(v[1][0])} …] is not understood by QGIS`);
       }
