@@ -18,13 +18,22 @@ import (
 // Defaults of Options.
 const (
 	DefaultExtent          = 4096
-	DefaultBuffer          = 5 // pixels of a 256-pixel tile, as tippecanoe: 80 units at extent 4096
+	DefaultBuffer          = 5 // pixels of a 256-pixel tile, as tippecanoe and GDAL: 80 units at extent 4096
 	DefaultMaxTileBytes    = 500_000
 	DefaultMaxTileFeatures = 200_000
 	DefaultTinyPolygon     = 1 // square pixels of a 256-pixel tile
-	DefaultMinZoom         = 8
-	MaxZoomLimit           = 16 // highest default max zoom
-	DefaultPrecision       = 0.5
+)
+
+// Zoom defaults, for callers choosing layer zooms.
+const (
+	// DefaultMinZoom shows the whole of Son La province (about 200 km
+	// across) in a few tiles.
+	DefaultMinZoom = 8
+	// MaxZoomLimit caps DefaultMaxZoom.
+	MaxZoomLimit = 16
+	// DefaultPrecision is the ground size, in metres, of one tile unit at
+	// the default max zoom.
+	DefaultPrecision = 0.5
 )
 
 // Options tune tiling. Zero values mean the defaults.
