@@ -264,8 +264,36 @@ function renderTilesets() {
       el('div', { class: 'tileset-head' },
         el('div', {}, el('strong', { text: ts.title }), zooms ? el('small', { text: zooms }) : null),
         zoomButton),
-      list));
+      list,
+      connectionDetails(ts)));
   }
+}
+
+// What GIS staff paste into QGIS (Vector Tiles → New Generic Connection):
+// the XYZ template (QGIS takes no TileJSON) and the style URL.
+function connectionDetails(ts) {
+  const tiles = ts.tilejson.tiles?.[0];
+  if (!tiles) return null;
+  const styleUrl = new URL(`/styles/${encodeURIComponent(styleName)}.json`, location.href).href;
+  const field = (label, value, key) => {
+    const input = el('input', { type: 'text', readonly: true, value, 'data-url': key, 'aria-label': label });
+    input.addEventListener('focus', () => input.select());
+    const copy = el('button', {
+      type: 'button', class: 'copy', text: t('copy'),
+      onclick: async () => {
+        input.select();
+        try { await navigator.clipboard.writeText(value); } catch { document.execCommand?.('copy'); }
+        copy.textContent = t('copied');
+        setTimeout(() => { copy.textContent = t('copy'); }, 1500);
+      },
+    });
+    return el('label', { class: 'url-field' }, el('span', { text: label }), el('span', { class: 'url-row' }, input, copy));
+  };
+  return el('details', { class: 'connect' },
+    el('summary', { text: t('qgis') }),
+    el('p', { class: 'muted', text: t('qgisHelp') }),
+    field(t('tileUrl'), tiles, 'tiles'),
+    field(t('styleUrl'), styleUrl, 'style'));
 }
 
 function renderLegend() {

@@ -26,6 +26,12 @@ export const strings = {
     hectares: 'ha',
     close: 'Đóng',
     zooms: 'mức zoom {min}–{max}',
+    qgis: 'Kết nối QGIS',
+    qgisHelp: 'QGIS: Lớp → Thêm lớp → Vector Tile → Kết nối mới (Generic): dán địa chỉ ô bản đồ và địa chỉ kiểu bản đồ.',
+    tileUrl: 'Địa chỉ ô bản đồ (XYZ)',
+    styleUrl: 'Địa chỉ kiểu bản đồ',
+    copy: 'Chép',
+    copied: 'Đã chép',
   },
   en: {
     title: 'Son La provincial planning map',
@@ -52,6 +58,12 @@ export const strings = {
     hectares: 'ha',
     close: 'Close',
     zooms: 'zoom {min}–{max}',
+    qgis: 'Connect from QGIS',
+    qgisHelp: 'QGIS: Layer → Add Layer → Vector Tile → New Generic Connection: paste the tile URL and the style URL.',
+    tileUrl: 'Tile URL (XYZ)',
+    styleUrl: 'Style URL',
+    copy: 'Copy',
+    copied: 'Copied',
   },
 };
 

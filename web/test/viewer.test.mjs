@@ -383,6 +383,19 @@ test('every tileset of /tiles is listed with its vector layers', async () => {
   }
 });
 
+test('the panel gives QGIS its tile and style URLs', async () => {
+  const name = await page.$eval('#tilesets .tileset', (e) => e.dataset.tileset);
+  const tj = await (await fetch(`${base}/tiles/${encodeURIComponent(name)}.json`)).json();
+  await page.click(`.tileset[data-tileset="${name}"] details.connect summary`);
+  const tiles = await page.inputValue(`.tileset[data-tileset="${name}"] input[data-url="tiles"]`);
+  const style = await page.inputValue(`.tileset[data-tileset="${name}"] input[data-url="style"]`);
+  assert.equal(tiles, tj.tiles[0]);
+  assert.match(tiles, /\{z\}\/\{x\}\/\{y\}/, 'QGIS needs the XYZ template');
+  const res = await fetch(style);
+  assert.equal(res.status, 200, style);
+  assert.equal((await res.json()).version, 8);
+});
+
 test('the legend and the interface switch to English', async () => {
   const vi = await page.locator('#legend').innerText();
   assert.ok(vi.includes(palette.categories[0].vi), 'Vietnamese legend');
