@@ -11,7 +11,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # System packages: to build (cgo against PROJ), to test (reference tools and
 # the browser), to benchmark (the peers we measure against).
-APT_BUILD := pkg-config libproj-dev
+APT_BUILD := pkg-config libproj-dev libdeflate-dev
 APT_TEST  := proj-bin gdal-bin chromium
 APT_BENCH := nginx wrk time
 
@@ -44,9 +44,9 @@ deps-bench: deps-test ## install the benchmark peers
 deps-web: ## install the web map's npm packages from the lockfile
 	@if [ -f web/package-lock.json ]; then \
 		if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
-			cd web && npm ci --no-audit --no-fund --loglevel=error; \
+			(cd web && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
 		fi; \
-		if [ -f web/vendor.sh ]; then bash web/vendor.sh; fi; \
+		bash web/vendor.sh || exit 1; \
 	fi
 
 # Go sources of the binary (not tests): what the demo tileset depends on.
@@ -102,4 +102,4 @@ bench: deps-bench build ## benchmarks against GDAL and nginx (COUNTS="100000 100
 
 .PHONY: clean
 clean: ## remove build outputs (not the benchmark data in .work)
-	rm -rf bin $(DEMO)
+	rm -rf bin $(DEMO) web/test/out

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"io/fs"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -47,6 +48,9 @@ func TestNoExternalURL(t *testing.T) {
 // without `make deps-web` still builds, but serves no map.
 func TestVendored(t *testing.T) {
 	if !web.Vendored() {
+		if os.Getenv("CI") != "" {
+			t.Fatal("web/static/vendor has no MapLibre GL JS: make deps-web did not run")
+		}
 		t.Skip("web/static/vendor has no MapLibre GL JS: run make deps-web")
 	}
 	for _, name := range []string{"vendor/maplibre-gl.mjs", "vendor/maplibre-gl-worker.mjs", "vendor/maplibre-gl.css", "vendor/LICENSE.txt"} {
