@@ -52,8 +52,6 @@ if [ ! -x "$PLANTILE" ] || [ -n "$(find cmd pkg -name '*.go' -newer "$PLANTILE" 
 fi
 
 mkdir -p "$DIR"
-GEN="$DIR/plantile-demo"
-go build -o "$GEN" ./cmd/plantile-demo
 
 human() { awk -v n="$1" 'BEGIN { if (n >= 1000000) printf "%gM", n/1000000; else if (n >= 1000) printf "%gk", n/1000; else printf "%d", n }'; }
 
@@ -84,14 +82,7 @@ measure() {
 printf '%-6s %-9s %9s %12s %9s\n' count tool wall_s features/s rss_MB
 for n in $COUNTS; do
 	name="sonla-parcels-$(human "$n")"
-	seq="$DIR/$name.geojsonseq"
-	shp="$DIR/$name.shp"
-	if [ ! -f "$shp" ]; then
-		echo "read.sh: generating $shp" >&2
-		"$GEN" bench -count "$n" -seed 1 -out "$seq"
-		rm -f "$DIR/$name".{shp,shx,dbf,prj,cpg}
-		ogr2ogr -f "ESRI Shapefile" -a_srs EPSG:9206 -lco ENCODING=UTF-8 "$shp" "$seq"
-	fi
+	shp=$(bash cmd/bench/parcels.sh "$n")
 	cat "$DIR/$name".{shp,shx,dbf} >/dev/null # warm the page cache for both
 
 	measure gdal gdal_read "$shp"

@@ -6,9 +6,8 @@
 #   SIZES="100k 1m" bash cmd/bench/tile.sh
 #   SKIP_GDAL=1 bash cmd/bench/tile.sh   # plantile only (no ratios)
 #
-# Input: .work/bench/parcels_<size>.shp, VN-2000 / TM-3 104-00 (EPSG:9206)
-# parcels without a .prj. Missing sets are generated with the shapefile
-# package's parcel generator (seeded, so every run tiles the same parcels).
+# Input: the parcel shapefiles of cmd/bench/parcels.sh (VN-2000 / TM-3
+# 104-00 with a .prj, deterministic), the same as read.sh's.
 # Prints wall time, peak RSS, tiles, tile bytes and the largest tile for
 # both tools, and plantile's ratios to GDAL.
 set -euo pipefail
@@ -56,19 +55,15 @@ measure() {
 }
 
 for size in $SIZES; do
-	shp=$DIR/parcels_$size.shp
-	if [ ! -f "$shp" ]; then
-		echo "generating $shp"
-		PLANTILE_PARCELS=$PWD/$shp N=$(count "$size") go test -count=1 -run '^TestWriteParcels$' ./pkg/source/shapefile >/dev/null
-	fi
+	shp=$(bash cmd/bench/parcels.sh "$(count "$size")")
 	measure plantile "$DIR/plantile_$size.mbtiles" \
-		./bin/plantile build "$shp" --src-crs EPSG:9206 --minzoom "$MINZOOM" --maxzoom "$MAXZOOM" -q -o "$DIR/plantile_$size.mbtiles"
+		./bin/plantile build "$shp" --minzoom "$MINZOOM" --maxzoom "$MAXZOOM" -q -o "$DIR/plantile_$size.mbtiles"
 	pw=$wall prss=$rss pt=$tiles pb=$bytes pl=$largest
 	if [ -n "${SKIP_GDAL:-}" ]; then
 		continue
 	fi
 	measure gdal "$DIR/gdal_$size.mbtiles" \
-		ogr2ogr -f MBTILES -s_srs EPSG:9206 -t_srs EPSG:3857 -dsco MINZOOM="$MINZOOM" -dsco MAXZOOM="$MAXZOOM" \
+		ogr2ogr -f MBTILES -t_srs EPSG:3857 -dsco MINZOOM="$MINZOOM" -dsco MAXZOOM="$MAXZOOM" \
 		"$DIR/gdal_$size.mbtiles" "$shp"
 	awk -v pw="$pw" -v gw="$wall" -v pr="$prss" -v gr="$rss" -v pb="$pb" -v gb="$bytes" -v pl="$pl" -v gl="$largest" -v s="$size" 'BEGIN {
 		printf "%-9s ratio    GDAL/plantile time %.1fx, plantile/GDAL RSS %.2f, bytes %.3f, largest tile %.3f\n", s, gw/pw, pr/gr, pb/gb, pl/gl
