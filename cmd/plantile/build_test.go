@@ -94,7 +94,7 @@ func TestBuildReadByGDAL(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "sonla.mbtiles")
 	shp := testdata("dvhcvn", "son_la_districts_vn2000_tm3_utf8.shp")
-	gj := testdata("dvhcvn_geojson", "son_la_province_districts.geojson")
+	gj := testdata("sonla", "boundaries", "boundaries.geojson")
 	const maxZoom = 10
 	if _, err := run(t, "build", shp, gj, "--layer", "huyen", "--layer", "huyen_geojson",
 		"--minzoom", "6", "--maxzoom", "10", "-q", "-o", out); err != nil {

@@ -12,10 +12,10 @@ import (
 )
 
 // TestSonLaBoundaries moves every vertex of the real Son La district
-// boundaries (testdata/dvhcvn_geojson) to VN-2000 / TM-3 104-00 and back
+// boundaries (testdata/sonla/boundaries) to VN-2000 / TM-3 104-00 and back
 // in batches, comparing the first leg with cs2cs.
 func TestSonLaBoundaries(t *testing.T) {
-	l, err := geojson.Open(filepath.Join("..", "..", "testdata", "dvhcvn_geojson", "son_la_province_districts.geojson"), geojson.Options{})
+	l, err := geojson.Open(filepath.Join("..", "..", "testdata", "sonla", "boundaries", "boundaries.geojson"), geojson.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

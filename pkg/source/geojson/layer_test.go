@@ -172,9 +172,9 @@ func TestSupported(t *testing.T) {
 }
 
 // TestSonLaDistricts reads the real Son La province and district
-// boundaries (testdata/dvhcvn_geojson, GPL-3.0, see its SOURCES.txt).
+// boundaries (testdata/sonla/boundaries, GPL-3.0, see its SOURCES.txt).
 func TestSonLaDistricts(t *testing.T) {
-	l, err := geojson.Open(filepath.Join("..", "..", "..", "testdata", "dvhcvn_geojson", "son_la_province_districts.geojson"), geojson.Options{})
+	l, err := geojson.Open(filepath.Join("..", "..", "..", "testdata", "sonla", "boundaries", "boundaries.geojson"), geojson.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
