@@ -59,6 +59,8 @@ for size in $SIZES; do
 	measure plantile "$DIR/plantile_$size.mbtiles" \
 		./bin/plantile build "$shp" --minzoom "$MINZOOM" --maxzoom "$MAXZOOM" -q -o "$DIR/plantile_$size.mbtiles"
 	pw=$wall prss=$rss pt=$tiles pb=$bytes pl=$largest
+	# GDAL must read every parcel back at the max zoom.
+	bash cmd/bench/readback.sh "$DIR/plantile_$size.mbtiles" "$(basename "$shp" .shp)" "$MAXZOOM" "$(count "$size")"
 	if [ -n "${SKIP_GDAL:-}" ]; then
 		continue
 	fi
