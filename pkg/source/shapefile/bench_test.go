@@ -122,23 +122,3 @@ func BenchmarkLayerFeatures(b *testing.B) {
 		return r.(*shapefile.Reader), nil
 	}, n)
 }
-
-// TestWriteParcels writes the generated parcels as a shapefile set for
-// comparisons with GDAL: PLANTILE_PARCELS=/tmp/parcels.shp N=1000000.
-func TestWriteParcels(t *testing.T) {
-	out := os.Getenv("PLANTILE_PARCELS")
-	if out == "" {
-		t.Skip("set PLANTILE_PARCELS to a .shp path to write generated parcels")
-	}
-	n, err := strconv.Atoi(os.Getenv("N"))
-	if err != nil {
-		n = 1_000_000
-	}
-	shp, dbf := parcels(n)
-	base := out[:len(out)-len(filepath.Ext(out))]
-	for ext, data := range map[string][]byte{".shp": shp, ".shx": shxFor(shp), ".dbf": dbf, ".cpg": []byte("UTF-8")} {
-		if err := os.WriteFile(base+ext, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
