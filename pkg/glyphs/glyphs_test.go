@@ -3,8 +3,6 @@ package glyphs_test
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -398,22 +396,6 @@ func TestCached(t *testing.T) {
 	b, _ := s.Range("Noto Sans Regular", 256)
 	if len(a) == 0 || &a[0] != &b[0] {
 		t.Error("second request re-rendered the range")
-	}
-}
-
-// TestWriteSample writes a range to GLYPHS_OUT for inspection with other
-// tools (e.g. MapLibre in a browser); it is skipped otherwise.
-func TestWriteSample(t *testing.T) {
-	dir := os.Getenv("GLYPHS_OUT")
-	if dir == "" {
-		t.Skip("GLYPHS_OUT not set")
-	}
-	b, err := bundled(t).Range("Noto Sans Regular", 7680)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "7680-7935.pbf"), b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 
