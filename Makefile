@@ -12,7 +12,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # System packages: to build (cgo against PROJ), to test (reference tools and
 # the browser), to benchmark (the peers we measure against).
 APT_BUILD := pkg-config libproj-dev libdeflate-dev
-APT_TEST  := proj-bin gdal-bin chromium
+APT_TEST  := proj-bin gdal-bin chromium qgis python3-qgis
 APT_BENCH := nginx wrk time
 
 # apt_install installs the packages of $(1) that are not installed yet.
