@@ -12,7 +12,7 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # System packages: to build (cgo against PROJ), to test (reference tools and
 # the browser), to benchmark (the peers we measure against).
 APT_BUILD := pkg-config libproj-dev libdeflate-dev
-APT_TEST  := proj-bin gdal-bin chromium qgis python3-qgis
+APT_TEST  := proj-bin gdal-bin chromium qgis python3-qgis postgresql-15-postgis-3
 APT_BENCH := nginx wrk time
 
 # apt_install installs the packages of $(1) that are not installed yet.
@@ -96,7 +96,7 @@ fuzz: deps-build ## run every fuzz target for FUZZTIME each (default 60s)
 	done
 
 .PHONY: bench
-bench: deps-bench build ## benchmarks against GDAL and nginx (COUNTS="100000 1000000"); prints ratios
+bench: deps-bench build ## benchmarks against GDAL, nginx and PostGIS (COUNTS="100000 1000000"); prints ratios
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
 	@set -e; for s in cmd/bench/*.sh; do [ -f "$$s" ] && bash "$$s"; done
 
