@@ -266,7 +266,8 @@ func sweep(base string) {
 		}
 		if b, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid")); err == nil {
 			pid, _ := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
-			if pid > 0 && syscall.Kill(pid, 0) == nil {
+			// EPERM: alive, someone else's.
+			if err := syscall.Kill(pid, 0); pid > 0 && (err == nil || errors.Is(err, syscall.EPERM)) {
 				continue
 			}
 		}

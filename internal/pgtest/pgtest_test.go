@@ -70,3 +70,25 @@ func TestCluster(t *testing.T) {
 		t.Errorf("%s left behind: %v", dir, err)
 	}
 }
+
+// TestClusterStopsOnGoexit: a test that stops midway (t.FailNow, t.Skip,
+// t.Fatal all end the test goroutine the same way) still stops its
+// server and removes its directory.
+func TestClusterStopsOnGoexit(t *testing.T) {
+	var pid int
+	var dir string
+	t.Run("stopped midway", func(t *testing.T) {
+		c := pgtest.Start(t)
+		pid, dir = c.PID(), c.Dir
+		t.Skip("ending the test goroutine with the server running")
+	})
+	if pid == 0 {
+		t.Skip("no cluster started")
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("postgres %d still running after the test (kill 0: %v)", pid, err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left behind: %v", dir, err)
+	}
+}
