@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,7 +121,7 @@ func Start(t testing.TB) *Cluster {
 	data := filepath.Join(dir, "data")
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres",
 		"--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: c.uid}
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: c.uid, Pdeathsig: syscall.SIGKILL}
 	initdb.Env = append(os.Environ(), "LC_ALL=C")
 	if out, err := initdb.CombinedOutput(); err != nil {
 		t.Fatalf("pgtest: initdb: %v\n%s", err, out)
@@ -144,13 +145,23 @@ func Start(t testing.TB) *Cluster {
 	// shutdown. Should even that be missed, the server stops by itself
 	// within a minute once its data directory (and lock file) is gone.
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.uid, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
-	if err := c.cmd.Start(); err != nil {
-		t.Fatalf("pgtest: start postgres: %v", err)
-	}
+	// The kernel sends the parent-death signal when the thread that
+	// forked exits, not the process: start and wait on one locked
+	// thread, which lives as long as the server.
+	started := make(chan error)
 	go func() {
-		c.cmd.Wait()
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		err := c.cmd.Start()
+		started <- err
+		if err == nil {
+			c.cmd.Wait()
+		}
 		close(c.done)
 	}()
+	if err := <-started; err != nil {
+		t.Fatalf("pgtest: start postgres: %v", err)
+	}
 	t.Cleanup(func() {
 		if err := c.stop(); err != nil {
 			t.Error(err)
