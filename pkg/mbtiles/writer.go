@@ -9,11 +9,18 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/mattn/go-sqlite3"
 )
+
+// ErrNotRegular means the path given to Create is something other than a
+// regular file (a directory, device, FIFO, socket or symbolic link): the
+// final rename would replace it, so Create refuses.
+var ErrNotRegular = errors.New("mbtiles: not a regular file")
 
 // batchSize is how many tiles go into one transaction. Big transactions are
 // what makes SQLite inserts fast; with the journal off they cost no extra
@@ -45,6 +52,7 @@ CREATE VIEW tiles AS
 type Writer struct {
 	path string
 	tmp  string
+	lock *os.File // the temporary file, flocked while the Writer lives
 
 	mu       sync.Mutex
 	db       *sql.DB
@@ -76,26 +84,130 @@ type TileSize struct {
 // Create starts a new MBTiles file that will appear at path on Commit.
 // Until then it lives in a hidden temporary file in the same directory, so
 // that the final rename is atomic (same file system).
+//
+// The path must not exist or be a regular file: Commit renames over it,
+// which would replace a device (/dev/null), a FIFO, a directory or a
+// symbolic link itself rather than what it points to. A symbolic link is
+// refused too, so that the caller names the file it means to replace.
+//
+// The temporary file is named .NAME.tmp-pPID-RANDOM and held under an
+// exclusive flock while the Writer lives. Create first removes the
+// temporary files of the same path left by writers that died (killed
+// builds): those whose process is gone and whose lock is free. A live
+// writer's file is never removed, whichever process or host it runs on.
 func Create(path string) (*Writer, error) {
+	if err := checkTarget(path); err != nil {
+		return nil, err
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	sweepTemps(dir, base)
+	f, err := os.CreateTemp(dir, tempPrefix(base)+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return nil, fmt.Errorf("mbtiles: create %s: %w", path, err)
 	}
 	tmp := f.Name()
-	if err := f.Close(); err != nil {
+	// The lock marks the file as live for sweepTemps of other processes;
+	// it is released when lock is closed (Commit, Abort) or the process
+	// dies.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
 		os.Remove(tmp)
-		return nil, fmt.Errorf("mbtiles: create %s: %w", path, err)
+		return nil, fmt.Errorf("mbtiles: create %s: lock: %w", path, err)
 	}
-	w := &Writer{path: path, tmp: tmp, stats: Stats{TilesByZoom: map[int]int64{}}}
+	w := &Writer{path: path, tmp: tmp, lock: f, stats: Stats{TilesByZoom: map[int]int64{}}}
 	if err := w.init(); err != nil {
 		w.cleanup()
 		return nil, fmt.Errorf("mbtiles: create %s: %w", path, err)
 	}
 	return w, nil
+}
+
+// checkTarget refuses a path that exists and is not a regular file.
+func checkTarget(path string) error {
+	st, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("mbtiles: create %s: %w", path, err)
+	case st.Mode()&os.ModeSymlink != 0:
+		to, _ := os.Readlink(path)
+		return fmt.Errorf("%w: %s is a symbolic link (to %s): give the path of the file itself, or remove the link", ErrNotRegular, path, to)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("%w: %s exists and is a %s, which a build would replace", ErrNotRegular, path, kindOf(st.Mode()))
+	}
+	return nil
+}
+
+func kindOf(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
+// tempPrefix is the start of the temporary file names of target base;
+// the pid of the writing process follows.
+func tempPrefix(base string) string { return "." + base + ".tmp-p" }
+
+// sweepTemps removes the temporary files of target base in dir whose
+// writer is provably gone: the process named in the file name no longer
+// exists and nobody holds the file's lock. Files of another format (older
+// versions wrote .NAME.tmp-RANDOM without a pid) are left alone, as is
+// anything that is not a regular file. Errors are ignored: sweeping is a
+// courtesy, and a file left behind is only disk space.
+func sweepTemps(dir, base string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := tempPrefix(base)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 || processAlive(pid) {
+			continue
+		}
+		removeIfUnlocked(filepath.Join(dir, e.Name()))
+	}
+}
+
+// processAlive reports whether process pid exists (possibly as another
+// user's: EPERM).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// removeIfUnlocked removes path if its flock can be taken at once. The
+// lock is held across the removal, so a writer cannot be between Create
+// and Flock on it: a file is locked from the moment its writer can use it.
+func removeIfUnlocked(path string) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return
+	}
+	os.Remove(path)
 }
 
 func (w *Writer) init() error {
@@ -308,12 +420,18 @@ func (w *Writer) commit() error {
 	if err := os.Chmod(w.tmp, 0o644); err != nil {
 		return err
 	}
+	// Again, in case something appeared at the path during the build.
+	if err := checkTarget(w.path); err != nil {
+		return err
+	}
 	if err := os.Rename(w.tmp, w.path); err != nil {
 		return err
 	}
 	// Make the rename itself durable. Some file systems refuse to sync a
 	// directory; the file is in place either way.
 	_ = syncFile(filepath.Dir(w.path))
+	w.lock.Close()
+	w.lock = nil
 	return nil
 }
 
@@ -344,6 +462,10 @@ func (w *Writer) cleanup() error {
 	}
 	if err := os.Remove(w.tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
+	}
+	if w.lock != nil {
+		w.lock.Close() // after the removal: the file stays locked until gone
+		w.lock = nil
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("mbtiles: abort %s: %w", w.path, err)
