@@ -22,6 +22,22 @@ const (
 	DefaultMaxTileBytes    = 500_000
 	DefaultMaxTileFeatures = 200_000
 	DefaultTinyPolygon     = 1 // square pixels of a 256-pixel tile
+	// DefaultMaxTiles fits a province: Son La's 14,000 km² take about
+	// 45,000 tiles at z16 and 0.9 million at z18, all of Vietnam 1.2
+	// million at z16.
+	DefaultMaxTiles = 5_000_000
+)
+
+// Ranges New accepts, so that a mistyped option fails at once instead of
+// running out of memory or time.
+const (
+	MaxBuffer          = 128 // pixels: half a tile on each side
+	MinMaxTileBytes    = 1 << 10
+	MaxMaxTileBytes    = 64 << 20
+	MaxMaxTileFeatures = 10_000_000
+	MaxWorkers         = 256
+	MaxTinyPolygon     = 256 * 256 // a whole tile
+	MaxMaxTiles        = 1 << 40
 )
 
 // Zoom defaults, for callers choosing layer zooms.
@@ -53,6 +69,9 @@ type Options struct {
 	TinyPolygon float64
 	// Workers is the number of tiles built at once; default GOMAXPROCS.
 	Workers int
+	// MaxTiles caps the tiles a Run visits, counted by Plan before any is
+	// built; default DefaultMaxTiles.
+	MaxTiles int
 }
 
 func (o Options) withDefaults() Options {
@@ -74,10 +93,37 @@ func (o Options) withDefaults() Options {
 	if o.TinyPolygon == 0 {
 		o.TinyPolygon = DefaultTinyPolygon
 	}
-	if o.Workers <= 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
+	if o.Workers == 0 {
+		o.Workers = min(runtime.GOMAXPROCS(0), MaxWorkers)
+	}
+	if o.MaxTiles == 0 {
+		o.MaxTiles = DefaultMaxTiles
 	}
 	return o
+}
+
+// check refuses options out of their ranges (after defaults).
+func (o Options) check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrOptions}, args...)...)
+	}
+	switch {
+	case o.Extent < 256 || o.Extent > 1<<16 || o.Extent&(o.Extent-1) != 0:
+		return bad("extent %d is not a power of two from 256 to 65536", o.Extent)
+	case math.IsNaN(o.Buffer) || o.Buffer > MaxBuffer:
+		return bad("buffer %g pixels is not from 0 to %d", o.Buffer, MaxBuffer)
+	case o.MaxTileBytes < MinMaxTileBytes || o.MaxTileBytes > MaxMaxTileBytes:
+		return bad("max tile bytes %d is not from %d to %d", o.MaxTileBytes, MinMaxTileBytes, MaxMaxTileBytes)
+	case o.MaxTileFeatures < 1 || o.MaxTileFeatures > MaxMaxTileFeatures:
+		return bad("max tile features %d is not from 1 to %d", o.MaxTileFeatures, MaxMaxTileFeatures)
+	case math.IsNaN(o.TinyPolygon) || o.TinyPolygon > MaxTinyPolygon:
+		return bad("tiny polygon %g square pixels is not at most %d", o.TinyPolygon, MaxTinyPolygon)
+	case o.Workers < 1 || o.Workers > MaxWorkers:
+		return bad("workers %d is not from 1 to %d", o.Workers, MaxWorkers)
+	case o.MaxTiles < 1 || o.MaxTiles > MaxMaxTiles:
+		return bad("max tiles %d is not from 1 to %d", o.MaxTiles, int64(MaxMaxTiles))
+	}
+	return nil
 }
 
 // Layer is one MVT layer to build: the features of an index layer under
@@ -98,7 +144,12 @@ type Tiler struct {
 	tinyArea    float64 // tile units²
 	tinySide    int32
 	mercBounds  [][]orb.Bound
+	skip        [][]bool // [layer][feature]: left out of every tile
 	pool        sync.Pool
+}
+
+func (t *Tiler) skipped(li, i int) bool {
+	return t.skip[li] != nil && t.skip[li][i]
 }
 
 // ErrOptions is returned (wrapped) by New for invalid layers or options.
@@ -107,8 +158,8 @@ var ErrOptions = errors.New("tiler: invalid options")
 // New prepares a Tiler.
 func New(layers []Layer, opts Options) (*Tiler, error) {
 	opts = opts.withDefaults()
-	if opts.Extent < 256 || opts.Extent > 1<<16 || opts.Extent&(opts.Extent-1) != 0 {
-		return nil, fmt.Errorf("%w: extent %d is not a power of two from 256 to 65536", ErrOptions, opts.Extent)
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("%w: no layers", ErrOptions)
@@ -138,6 +189,7 @@ func New(layers []Layer, opts Options) (*Tiler, error) {
 		t.tinyArea = opts.TinyPolygon * pix * pix
 	}
 	t.mercBounds = make([][]orb.Bound, len(layers))
+	t.skip = make([][]bool, len(layers))
 	for li, l := range layers {
 		bs := make([]orb.Bound, l.Data.Len())
 		for i := range bs {
@@ -199,34 +251,16 @@ func (t *Tiler) ZoomRange() (minZoom, maxZoom int) {
 	return minZoom, maxZoom
 }
 
-// Cover returns the tiles of zoom z that the features' bounds (plus the
-// buffer) touch, sorted by x then y: the tiles Run builds at that zoom.
+// Cover returns the tiles of zoom z that Run builds, sorted by x then y:
+// those that the features' geometry (plus the buffer) reaches.
 func (t *Tiler) Cover(z int) [][2]int {
-	n := 1 << z
-	bw := float64(t.bufferUnits) / float64(t.opts.Extent)
-	set := map[[2]int]struct{}{}
-	for li, l := range t.layers {
-		if z < l.MinZoom || z > l.MaxZoom {
-			continue
-		}
-		for i, b := range t.mercBounds[li] {
-			if l.Data.Kind(i) == index.KindNone {
-				continue
-			}
-			x0 := clampTile(int(math.Floor(b.Min[0]*float64(n)-bw)), n)
-			x1 := clampTile(int(math.Floor(b.Max[0]*float64(n)+bw)), n)
-			y0 := clampTile(int(math.Floor(b.Min[1]*float64(n)-bw)), n)
-			y1 := clampTile(int(math.Floor(b.Max[1]*float64(n)+bw)), n)
-			for x := x0; x <= x1; x++ {
-				for y := y0; y <= y1; y++ {
-					set[[2]int{x, y}] = struct{}{}
-				}
-			}
-		}
-	}
-	out := make([][2]int, 0, len(set))
-	for k := range set {
-		out = append(out, k)
+	var out [][2]int
+	w := walker{t: t, ctx: context.Background(), minZ: z, maxZ: z, visit: func(_, x, y int) error {
+		out = append(out, [2]int{x, y})
+		return nil
+	}}
+	if root := t.root(); len(root) > 0 {
+		w.node(0, 0, 0, root)
 	}
 	slices.SortFunc(out, func(a, b [2]int) int {
 		if a[0] != b[0] {
@@ -236,8 +270,6 @@ func (t *Tiler) Cover(z int) [][2]int {
 	})
 	return out
 }
-
-func clampTile(v, n int) int { return max(0, min(n-1, v)) }
 
 // ZoomStats sums up the tiles of one zoom.
 type ZoomStats struct {
@@ -264,11 +296,15 @@ type Stats struct {
 func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(done, total int)) (Stats, error) {
 	minZ, maxZ := t.ZoomRange()
 	type job struct{ z, x, y int }
-	covers := map[int][][2]int{}
+	// The count first: a build over the limit fails before any tile is
+	// built, and the progress has a total.
+	counts, err := t.Plan(ctx)
+	if err != nil {
+		return Stats{}, err
+	}
 	total := 0
-	for z := minZ; z <= maxZ; z++ {
-		covers[z] = t.Cover(z)
-		total += len(covers[z])
+	for _, n := range counts {
+		total += n
 	}
 	stats := Stats{Zooms: map[int]*ZoomStats{}}
 	for z := minZ; z <= maxZ; z++ {
@@ -281,16 +317,14 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 	results := make(chan Tile, 2*t.opts.Workers)
 	g.Go(func() error {
 		defer close(jobs)
-		for z := minZ; z <= maxZ; z++ {
-			for _, c := range covers[z] {
-				select {
-				case jobs <- job{z, c[0], c[1]}:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
+		return t.walk(gctx, func(z, x, y int) error {
+			select {
+			case jobs <- job{z, x, y}:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
 			}
-		}
-		return nil
+		})
 	})
 	var wg sync.WaitGroup
 	for range t.opts.Workers {
@@ -342,7 +376,7 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 			progress(done, total)
 		}
 	}
-	err := g.Wait()
+	err = g.Wait()
 	if putErr != nil {
 		return stats, putErr
 	}

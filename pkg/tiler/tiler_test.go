@@ -232,7 +232,7 @@ func TestCaps(t *testing.T) {
 			}
 			tiles, stats := runAll(t, tl)
 			o := tl.Options()
-			uncapped := tiler.Must(tiler.New([]tiler.Layer{{Name: "thua_dat", Data: l, MinZoom: 12, MaxZoom: 16}}, tiler.Options{MaxTileBytes: 1 << 30, MaxTileFeatures: 1 << 30}))
+			uncapped := tiler.Must(tiler.New([]tiler.Layer{{Name: "thua_dat", Data: l, MinZoom: 12, MaxZoom: 16}}, tiler.Options{MaxTileBytes: tiler.MaxMaxTileBytes, MaxTileFeatures: tiler.MaxMaxTileFeatures}))
 			var dropped int64
 			for _, zs := range stats.Zooms {
 				dropped += zs.Dropped
