@@ -362,7 +362,7 @@ func ringReaches(ring []float64, r frect) bool {
 		if !border && (x != px || y != py) {
 			return true
 		}
-		area += (px - r.x0) * (y - r.y0) - (x - r.x0) * (py - r.y0)
+		area += (px-r.x0)*(y-r.y0) - (x-r.x0)*(py-r.y0)
 		px, py = x, y
 	}
 	return math.Abs(area)/2 > (r.x1-r.x0)*(r.y1-r.y0)/2
