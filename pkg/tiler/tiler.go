@@ -298,14 +298,11 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 	type job struct{ z, x, y int }
 	// The count first: a build over the limit fails before any tile is
 	// built, and the progress has a total.
-	counts, err := t.Plan(ctx)
+	keys, err := t.plan(ctx, nil)
 	if err != nil {
 		return Stats{}, err
 	}
-	total := 0
-	for _, n := range counts {
-		total += n
-	}
+	total := len(keys)
 	stats := Stats{Zooms: map[int]*ZoomStats{}}
 	for z := minZ; z <= maxZ; z++ {
 		stats.Zooms[z] = &ZoomStats{}
@@ -317,14 +314,15 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 	results := make(chan Tile, 2*t.opts.Workers)
 	g.Go(func() error {
 		defer close(jobs)
-		return t.walk(gctx, func(z, x, y int) error {
+		for _, k := range keys {
+			z, x, y := unpackKey(k)
 			select {
 			case jobs <- job{z, x, y}:
-				return nil
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-		})
+		}
+		return nil
 	})
 	var wg sync.WaitGroup
 	for range t.opts.Workers {

@@ -82,16 +82,33 @@ var ErrTooManyTiles = errors.New("tiler: too many tiles")
 // passes Options.MaxTiles, so its own work is bounded by the limit.
 func (t *Tiler) Plan(ctx context.Context) (map[int]int, error) {
 	counts := map[int]int{}
-	total := 0
+	_, err := t.plan(ctx, func(z, _, _ int) { counts[z]++ })
+	return counts, err
+}
+
+// plan walks the tiles to build, calling fn with each, and returns them
+// packed (tileKey), up to Options.MaxTiles: 8 bytes a tile, so that Run
+// need not walk twice.
+func (t *Tiler) plan(ctx context.Context, fn func(z, x, y int)) ([]uint64, error) {
+	var keys []uint64
 	err := t.walk(ctx, func(z, x, y int) error {
-		counts[z]++
-		total++
-		if total > t.opts.MaxTiles {
+		if len(keys) == t.opts.MaxTiles {
 			return t.tooMany()
+		}
+		keys = append(keys, tileKey(z, x, y))
+		if fn != nil {
+			fn(z, x, y)
 		}
 		return nil
 	})
-	return counts, err
+	return keys, err
+}
+
+// tileKey packs z/x/y (z at most 24) into a uint64; unpackKey reverses it.
+func tileKey(z, x, y int) uint64 { return uint64(z)<<56 | uint64(x)<<28 | uint64(y) }
+
+func unpackKey(k uint64) (z, x, y int) {
+	return int(k >> 56), int(k >> 28 & (1<<28 - 1)), int(k & (1<<28 - 1))
 }
 
 // tooMany describes the limit that was passed and the feature that most
@@ -218,9 +235,12 @@ func (w *walker) children(cands []cand, z int, r frect) []cand {
 // clip returns the part of c inside r, and whether it reaches r.
 func (w *walker) clip(c cand, r frect) (cand, bool) {
 	t := w.t
-	l := t.layers[c.layer].Data
 	mb := t.mercBounds[c.layer][c.idx]
 	b := frect{mb.Min[0], mb.Min[1], mb.Max[0], mb.Max[1]}
+	if c.clip == nil && r.containsRect(b) {
+		return c, true // the common case, first
+	}
+	l := t.layers[c.layer].Data
 	dim := l.Kind(int(c.idx)).Dimension()
 	centre := dim == 2 && r.containsPt((b.x0+b.x1)/2, (b.y0+b.y1)/2)
 	if c.clip != nil {
@@ -228,9 +248,9 @@ func (w *walker) clip(c cand, r frect) (cand, bool) {
 			return c, centre
 		}
 		b = c.clip.bound
-	}
-	if r.containsRect(b) {
-		return c, true
+		if r.containsRect(b) {
+			return c, true
+		}
 	}
 	if !r.intersects(b) {
 		if centre {
