@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -20,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sonla-gis/plantile/pkg/feature"
+	"github.com/sonla-gis/plantile/pkg/geom"
 	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/ingest"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
@@ -42,6 +44,8 @@ type buildFlags struct {
 	attribution     string
 	description     string
 	workers         int
+	maxTiles        int
+	invalid         string // what to do with a self-intersecting polygon: drop or fail
 	quiet           bool
 	cpuProfile      string
 }
@@ -74,13 +78,15 @@ unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
 	fl.IntVar(&f.maxZoom, "maxzoom", -1, "highest zoom (default: from the data, 0.5 m precision, at most 16)")
 	fl.StringVar(&f.srcCRS, "src-crs", "", "CRS of the sources, overriding .prj and GeoJSON crs (e.g. EPSG:9206)")
 	fl.StringVar(&f.encoding, "encoding", "", "text encoding of .dbf attributes (e.g. windows-1258; default: .cpg, then the dBASE LDID)")
-	fl.Float64Var(&f.buffer, "buffer", tiler.DefaultBuffer, "tile buffer in pixels of a 256-pixel tile")
-	fl.IntVar(&f.maxTileBytes, "max-tile-bytes", tiler.DefaultMaxTileBytes, "largest gzipped tile; smaller features are dropped beyond it")
-	fl.IntVar(&f.maxTileFeatures, "max-tile-features", tiler.DefaultMaxTileFeatures, "most features in a tile")
+	fl.Float64Var(&f.buffer, "buffer", tiler.DefaultBuffer, fmt.Sprintf("tile buffer in pixels of a 256-pixel tile, 0 to %d", tiler.MaxBuffer))
+	fl.IntVar(&f.maxTileBytes, "max-tile-bytes", tiler.DefaultMaxTileBytes, fmt.Sprintf("largest gzipped tile, %d to %d; smaller features are dropped beyond it", tiler.MinMaxTileBytes, tiler.MaxMaxTileBytes))
+	fl.IntVar(&f.maxTileFeatures, "max-tile-features", tiler.DefaultMaxTileFeatures, fmt.Sprintf("most features in a tile, 1 to %d", tiler.MaxMaxTileFeatures))
 	fl.StringVar(&f.name, "name", "", "tileset name (default: the output file name)")
 	fl.StringVar(&f.attribution, "attribution", "", "attribution shown by map clients")
 	fl.StringVar(&f.description, "description", "", "tileset description")
-	fl.IntVar(&f.workers, "workers", 0, "tiles built in parallel (default: the number of CPUs)")
+	fl.IntVar(&f.workers, "workers", 0, fmt.Sprintf("tiles built in parallel, at most %d (default: the number of CPUs)", tiler.MaxWorkers))
+	fl.IntVar(&f.maxTiles, "max-tiles", tiler.DefaultMaxTiles, "most tiles a build may write, counted before tiling starts")
+	fl.StringVar(&f.invalid, "invalid", "drop", "self-intersecting polygons: drop (report them in the summary) or fail")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	fl.MarkHidden("cpuprofile")
@@ -96,14 +102,21 @@ type builtLayer struct {
 	zmin   int
 	zmax   int
 	reader time.Duration
+	// rows[i] is the record number of index feature i, for reports.
+	rows []int64
+	// refused lists the features left out for an invalid geometry.
+	refused []refusal
+}
+
+// refusal is a feature left out of the index.
+type refusal struct {
+	row int64
+	err error
 }
 
 func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr io.Writer) error {
-	if f.out == "" {
-		return errors.New("build: --output (-o) is required")
-	}
-	if f.minZoom < 0 || f.minZoom > 24 || f.maxZoom > 24 || (f.maxZoom >= 0 && f.maxZoom < f.minZoom) {
-		return fmt.Errorf("build: bad zoom range %d..%d", f.minZoom, f.maxZoom)
+	if err := checkBuildFlags(f); err != nil {
+		return err
 	}
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
@@ -158,7 +171,7 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 		}
 		names[name] = true
 		t0 := time.Now()
-		bl, err := readLayer(ctx, sl, name, logger)
+		bl, err := readLayer(ctx, sl, name, f.invalid, logger)
 		if err != nil {
 			return err
 		}
@@ -204,7 +217,7 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	if buffer == 0 {
 		buffer = -1 // tiler.Options: 0 means the default, negative none
 	}
-	t, err := tiler.New(tl, tiler.Options{Buffer: buffer, MaxTileBytes: f.maxTileBytes, MaxTileFeatures: f.maxTileFeatures, Workers: f.workers})
+	t, err := tiler.New(tl, tiler.Options{Buffer: buffer, MaxTileBytes: f.maxTileBytes, MaxTileFeatures: f.maxTileFeatures, Workers: f.workers, MaxTiles: f.maxTiles})
 	if err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
@@ -232,10 +245,16 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 		return w.PutTileGzipped(tile.Z, tile.X, tile.Y, tile.Data)
 	}, progress.update)
 	progress.finish()
+	if errors.Is(err, tiler.ErrTooManyTiles) {
+		return fmt.Errorf("build: %w; raise --max-tiles (now %d), lower --maxzoom, or fix the feature", err, f.maxTiles)
+	}
 	if err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
 	tileTime := time.Since(tileStart)
+	if err := checkWritten(layers, stats); err != nil {
+		return err
+	}
 
 	name := f.name
 	if name == "" {
@@ -252,7 +271,13 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 		Description: f.description,
 	}
 	if meta.Description == "" {
-		meta.Description = "Built by plantile from " + strings.Join(srcs, ", ")
+		// Base names only: the metadata is published (TileJSON), the
+		// build machine's directories are nobody's business.
+		bases := make([]string, len(srcs))
+		for i, src := range srcs {
+			bases[i] = filepath.Base(src)
+		}
+		meta.Description = "Built by plantile from " + strings.Join(bases, ", ")
 	}
 	for _, bl := range layers {
 		meta.VectorLayers = append(meta.VectorLayers, vectorLayer(bl))
@@ -267,9 +292,36 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	return nil
 }
 
+// checkBuildFlags refuses flags out of range, before any work, with the
+// flag's name and its range.
+func checkBuildFlags(f buildFlags) error {
+	switch {
+	case f.out == "":
+		return errors.New("build: --output (-o) is required")
+	case f.minZoom < 0 || f.minZoom > 24 || f.maxZoom > 24 || (f.maxZoom >= 0 && f.maxZoom < f.minZoom):
+		return fmt.Errorf("build: bad zoom range %d..%d (--minzoom, --maxzoom: 0 to 24)", f.minZoom, f.maxZoom)
+	case math.IsNaN(f.buffer) || f.buffer < 0 || f.buffer > tiler.MaxBuffer:
+		return fmt.Errorf("build: --buffer %g: want 0 to %d pixels", f.buffer, tiler.MaxBuffer)
+	case f.workers < 0 || f.workers > tiler.MaxWorkers:
+		return fmt.Errorf("build: --workers %d: want 1 to %d, or 0 for the number of CPUs", f.workers, tiler.MaxWorkers)
+	case f.maxTileBytes < tiler.MinMaxTileBytes || f.maxTileBytes > tiler.MaxMaxTileBytes:
+		return fmt.Errorf("build: --max-tile-bytes %d: want %d to %d", f.maxTileBytes, tiler.MinMaxTileBytes, tiler.MaxMaxTileBytes)
+	case f.maxTileFeatures < 1 || f.maxTileFeatures > tiler.MaxMaxTileFeatures:
+		return fmt.Errorf("build: --max-tile-features %d: want 1 to %d", f.maxTileFeatures, tiler.MaxMaxTileFeatures)
+	case f.maxTiles < 1 || int64(f.maxTiles) > tiler.MaxMaxTiles:
+		return fmt.Errorf("build: --max-tiles %d: want 1 to %d", f.maxTiles, int64(tiler.MaxMaxTiles))
+	case f.invalid != "drop" && f.invalid != "fail":
+		return fmt.Errorf("build: --invalid %q: want drop or fail", f.invalid)
+	}
+	return nil
+}
+
 // readLayer reads one source layer, in WGS 84, into the index. Bad records
 // (a broken shape) are kept without geometry and reported, as inspect does.
-func readLayer(ctx context.Context, sl *ingest.Layer, name string, log *slog.Logger) (*builtLayer, error) {
+//
+// Polygons whose rings cross or touch themselves, which MVT forbids, are
+// dropped and listed (invalid "drop") or fail the build ("fail").
+func readLayer(ctx context.Context, sl *ingest.Layer, name, invalid string, log *slog.Logger) (*builtLayer, error) {
 	info := sl.Info()
 	r, err := sl.Features(ctx)
 	if err != nil {
@@ -279,6 +331,8 @@ func readLayer(ctx context.Context, sl *ingest.Layer, name string, log *slog.Log
 	info.Name = name
 	b := index.NewBuilder(info)
 	bad := 0
+	var rows []int64
+	var refused []refusal
 	for {
 		ft, err := r.Read()
 		if ft == nil {
@@ -293,6 +347,17 @@ func readLayer(ctx context.Context, sl *ingest.Layer, name string, log *slog.Log
 			}
 			bad++
 		}
+		if ft.Geometry != nil {
+			if err := geom.CheckPolygon(ft.Geometry); err != nil {
+				if invalid == "fail" {
+					return nil, fmt.Errorf("build: %s: record %d: %w (--invalid fail)", info.Source, ft.Row, err)
+				}
+				log.Warn("invalid polygon dropped", "layer", name, "record", ft.Row, "error", err)
+				refused = append(refused, refusal{row: ft.Row, err: err})
+				continue
+			}
+		}
+		rows = append(rows, ft.Row)
 		if err := b.Add(ft); err != nil {
 			return nil, fmt.Errorf("build: %s: %w", info.Source, err)
 		}
@@ -306,7 +371,7 @@ func readLayer(ctx context.Context, sl *ingest.Layer, name string, log *slog.Log
 	} else if t := r.Transformation(); t != "" {
 		desc += " via " + t
 	}
-	return &builtLayer{name: name, info: info, crs: desc, data: b.Layer()}, nil
+	return &builtLayer{name: name, info: info, crs: desc, data: b.Layer(), rows: rows, refused: refused}, nil
 }
 
 // parseZooms reads NAME=MIN-MAX overrides.
@@ -344,9 +409,55 @@ func vectorLayer(bl *builtLayer) mbtiles.VectorLayer {
 	}
 	desc := bl.info.GeometryType
 	if bl.info.Source != "" {
-		desc += " from " + bl.info.Source
+		desc += " from " + sourceBase(bl.info.Source)
 	}
 	return mbtiles.VectorLayer{ID: bl.name, Description: strings.TrimSpace(desc), MinZoom: bl.zmin, MaxZoom: bl.zmax, Fields: fields}
+}
+
+// sourceBase shortens a layer source to what may be published: the file
+// name, or archive.zip/member for a member of a zip archive.
+func sourceBase(src string) string {
+	dir, file := filepath.Split(src)
+	if parent := filepath.Base(filepath.Clean(dir)); strings.HasSuffix(strings.ToLower(parent), ".zip") {
+		return parent + "/" + file
+	}
+	return file
+}
+
+// checkWritten fails a build that wrote no tile although its layers have
+// features, saying why the features were left out.
+func checkWritten(layers []*builtLayer, st tiler.Stats) error {
+	tiles, features := 0, 0
+	for _, zs := range st.Zooms {
+		tiles += zs.Tiles
+	}
+	for _, bl := range layers {
+		features += bl.data.Len()
+	}
+	if tiles > 0 || features == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("build: no tile written from %d features", features)
+	for _, o := range st.Oversize {
+		msg += fmt.Sprintf("; %s", describeOversize(layers, o))
+	}
+	for _, bl := range layers {
+		for _, r := range bl.refused {
+			msg += fmt.Sprintf("; layer %s record %d dropped: %v", bl.name, r.row, r.err)
+		}
+	}
+	return errors.New(msg)
+}
+
+func describeOversize(layers []*builtLayer, o tiler.Oversize) string {
+	rec := "id " + strconv.FormatUint(o.ID, 10)
+	for _, bl := range layers {
+		if bl.name == o.Layer && o.Index < len(bl.rows) {
+			rec = "record " + strconv.FormatInt(bl.rows[o.Index], 10)
+		}
+	}
+	return fmt.Sprintf("layer %s %s alone makes a %d-byte tile (in %d tiles, e.g. %d/%d/%d), over --max-tile-bytes %d: it is left out of them",
+		o.Layer, rec, o.Bytes, o.Tiles, o.At[0], o.At[1], o.At[2], o.Limit)
 }
 
 // progress shows tiles done: a bar on a terminal, a log line every few
@@ -428,6 +539,14 @@ func printSummary(w io.Writer, out string, layers []*builtLayer, st tiler.Stats,
 	l := ws.Largest
 	fmt.Fprintf(w, "  total %d tiles (%d unique), %d bytes; largest %d bytes at %d/%d/%d\n",
 		ws.Tiles, ws.UniqueTiles, ws.UniqueBytes, l.Size, l.Z, l.X, l.Y)
+	for _, bl := range layers {
+		for _, r := range bl.refused {
+			fmt.Fprintf(w, "  refused: layer %s record %d: %v\n", bl.name, r.row, r.err)
+		}
+	}
+	for _, o := range st.Oversize {
+		fmt.Fprintf(w, "  too large: %s\n", describeOversize(layers, o))
+	}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

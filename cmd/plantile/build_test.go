@@ -48,7 +48,7 @@ func sourceLayer(t *testing.T, path, srcCRS string) *index.Layer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bl, err := readLayer(context.Background(), ls[0], ls[0].Info().Name, discardLogger())
+	bl, err := readLayer(context.Background(), ls[0], ls[0].Info().Name, "drop", discardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,6 +74,7 @@ type result struct {
 	features  int
 	dropped   int
 	coalesced int
+	oversize  *Oversize // a feature that alone exceeds MaxTileBytes here
 }
 
 func (e *encoder) tile(z, x, y int) result {
@@ -380,7 +381,21 @@ func (e *encoder) finish() result {
 		drop(e.dropCount(kept, len(gz), limit))
 	}
 	if kept == 0 {
-		return res
+		// Everything was dropped. The largest feature alone may still
+		// fit (the drop counts are estimates); if it does not, it is
+		// reported rather than silently lost.
+		big := order[len(order)-1]
+		e.feats[big].dropped = false
+		e.assemble()
+		gz = e.gz.gzip(e.out)
+		if len(gz) > limit {
+			f := e.feats[big]
+			l := &e.t.layers[f.layer]
+			res.oversize = &Oversize{Layer: l.Name, Index: int(f.idx), ID: l.Data.ID(int(f.idx)), Bytes: len(gz), Tiles: 1, Limit: limit}
+			return res
+		}
+		kept = 1
+		res.dropped--
 	}
 	res.raw, res.gz, res.features = e.out, gz, kept
 	return res

@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -215,6 +216,21 @@ type Tile struct {
 	// under the caps, Coalesced the tiny polygons folded into squares
 	// drawn for others.
 	Features, Dropped, Coalesced int
+	// TooLarge is the feature that alone exceeds MaxTileBytes in this
+	// tile, when every feature had to be dropped; nil otherwise.
+	TooLarge *Oversize
+}
+
+// Oversize is a feature that alone makes a tile larger than the cap, and
+// so is left out of that tile.
+type Oversize struct {
+	Layer string
+	Index int    // position in the index layer
+	ID    uint64 // the feature's id
+	Bytes int    // the largest such tile, gzipped
+	Tiles int    // tiles it was left out of
+	At    [3]int // z/x/y of the largest
+	Limit int    // MaxTileBytes
 }
 
 // Build builds one tile. The result's Data is a fresh slice.
@@ -235,7 +251,10 @@ func (t *Tiler) Raw(z, x, y int) []byte {
 
 func (t *Tiler) build(e *encoder, z, x, y int) Tile {
 	r := e.tile(z, x, y)
-	tl := Tile{Z: z, X: x, Y: y, Features: r.features, Dropped: r.dropped, Coalesced: r.coalesced}
+	tl := Tile{Z: z, X: x, Y: y, Features: r.features, Dropped: r.dropped, Coalesced: r.coalesced, TooLarge: r.oversize}
+	if r.oversize != nil {
+		r.oversize.At = [3]int{z, x, y}
+	}
 	if r.raw != nil {
 		tl.Data = slices.Clone(r.gz)
 	}
@@ -286,6 +305,9 @@ type ZoomStats struct {
 // Stats sums up a Run.
 type Stats struct {
 	Zooms map[int]*ZoomStats
+	// Oversize lists the features that alone exceed MaxTileBytes in some
+	// tile, by layer and index.
+	Oversize []Oversize
 }
 
 // Run builds every tile of every zoom and calls put with each non-empty
@@ -347,7 +369,20 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 	}()
 	var putErr error
 	done := 0
+	over := map[[2]any]*Oversize{}
 	for tl := range results {
+		if o := tl.TooLarge; o != nil {
+			k := [2]any{o.Layer, o.Index}
+			if p := over[k]; p == nil {
+				c := *o
+				over[k] = &c
+			} else {
+				p.Tiles++
+				if o.Bytes > p.Bytes {
+					p.Bytes, p.At = o.Bytes, o.At
+				}
+			}
+		}
 		if putErr != nil {
 			continue // drain
 		}
@@ -375,6 +410,15 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 		}
 	}
 	err = g.Wait()
+	for _, o := range over {
+		stats.Oversize = append(stats.Oversize, *o)
+	}
+	slices.SortFunc(stats.Oversize, func(a, b Oversize) int {
+		if a.Layer != b.Layer {
+			return strings.Compare(a.Layer, b.Layer)
+		}
+		return a.Index - b.Index
+	})
 	if putErr != nil {
 		return stats, putErr
 	}
