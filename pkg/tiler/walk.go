@@ -90,6 +90,9 @@ func (t *Tiler) Plan(ctx context.Context) (map[int]int, error) {
 // packed (tileKey), up to Options.MaxTiles: 8 bytes a tile, so that Run
 // need not walk twice.
 func (t *Tiler) plan(ctx context.Context, fn func(z, x, y int)) ([]uint64, error) {
+	if err := t.areaBound(); err != nil {
+		return nil, err
+	}
 	var keys []uint64
 	err := t.walk(ctx, func(z, x, y int) error {
 		if len(keys) == t.opts.MaxTiles {
@@ -111,6 +114,37 @@ func unpackKey(k uint64) (z, x, y int) {
 	return int(k >> 56), int(k >> 28 & (1<<28 - 1)), int(k & (1<<28 - 1))
 }
 
+// areaBound fails at once, before walking, when one polygon alone covers
+// more tiles than the limit: a polygon of area A needs at least A / (area
+// of a tile) tiles at each zoom. A world-wide polygon is thus refused
+// without visiting millions of tiles first.
+func (t *Tiler) areaBound() error {
+	for li, l := range t.layers {
+		var zs float64 // sum of 4^z over the layer's zooms
+		for z := l.MinZoom; z <= l.MaxZoom; z++ {
+			zs += math.Exp2(2 * float64(z))
+		}
+		for i := range l.Data.Len() {
+			if l.Data.Kind(i).Dimension() != 2 || t.skipped(li, i) {
+				continue
+			}
+			if n := polygonArea(l.Data, i, 1) * zs; n > float64(t.opts.MaxTiles) {
+				return t.tooManyFor(li, i, fmt.Sprintf("covers at least %.3g tiles from z%d to z%d", n, l.MinZoom, l.MaxZoom))
+			}
+		}
+	}
+	return nil
+}
+
+// tooManyFor describes the limit that was passed because of feature i of
+// layer li.
+func (t *Tiler) tooManyFor(li, i int, why string) error {
+	l := t.layers[li]
+	b := l.Data.FeatureBound(i)
+	return fmt.Errorf("%w: more than %d tiles to build; feature id %d of layer %q, spanning %.4g° by %.4g° (%.4f,%.4f to %.4f,%.4f), %s",
+		ErrTooManyTiles, t.opts.MaxTiles, l.Data.ID(i), l.Name, b.Max[0]-b.Min[0], b.Max[1]-b.Min[1], b.Min[0], b.Min[1], b.Max[0], b.Max[1], why)
+}
+
 // tooMany describes the limit that was passed and the feature that most
 // likely caused it: the one whose bounds span the most tiles at its
 // layer's max zoom.
@@ -128,14 +162,10 @@ func (t *Tiler) tooMany() error {
 			}
 		}
 	}
-	msg := fmt.Sprintf("more than %d tiles to build", t.opts.MaxTiles)
-	if wl >= 0 {
-		l := t.layers[wl]
-		b := l.Data.FeatureBound(wi)
-		msg += fmt.Sprintf("; the widest feature is id %d of layer %q, spanning %.4g° by %.4g° (%.4f,%.4f to %.4f,%.4f): up to %.3g tiles at z%d",
-			l.Data.ID(wi), l.Name, b.Max[0]-b.Min[0], b.Max[1]-b.Min[1], b.Min[0], b.Min[1], b.Max[0], b.Max[1], worst, l.MaxZoom)
+	if wl < 0 {
+		return fmt.Errorf("%w: more than %d tiles to build", ErrTooManyTiles, t.opts.MaxTiles)
 	}
-	return fmt.Errorf("%w: %s", ErrTooManyTiles, msg)
+	return t.tooManyFor(wl, wi, fmt.Sprintf("the widest: up to %.3g tiles at z%d", worst, t.layers[wl].MaxZoom))
 }
 
 // root returns the candidates of tile 0/0/0: every feature with a
