@@ -221,6 +221,18 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	if err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
+	// The tiler checks the rings again in Web Mercator, where tiles are
+	// drawn, and leaves out what fails there.
+	for _, sk := range t.Skipped() {
+		for _, bl := range layers {
+			if bl.name == sk.Layer && sk.Index < len(bl.rows) {
+				if f.invalid == "fail" {
+					return fmt.Errorf("build: %s: record %d: %w (--invalid fail)", bl.info.Source, bl.rows[sk.Index], sk.Err)
+				}
+				bl.refused = append(bl.refused, refusal{row: bl.rows[sk.Index], err: sk.Err})
+			}
+		}
+	}
 	zmin, zmax := t.ZoomRange()
 
 	if dir := filepath.Dir(f.out); dir != "" {

@@ -106,7 +106,9 @@ func (e *encoder) tile(z, x, y int) result {
 		e.acc = 0
 		tiny := t.tinyArea > 0 && z < l.MaxZoom
 		for _, i := range e.ids {
-			e.addFeature(int32(li), l.Data, i, tiny)
+			if !t.skipped(li, i) {
+				e.addFeature(int32(li), l.Data, i, tiny)
+			}
 		}
 	}
 	return e.finish()

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sonla-gis/plantile/pkg/geom"
 	"github.com/sonla-gis/plantile/pkg/index"
 )
 
@@ -146,7 +147,56 @@ type Tiler struct {
 	tinySide    int32
 	mercBounds  [][]orb.Bound
 	skip        [][]bool // [layer][feature]: left out of every tile
+	skippedList []Skipped
 	pool        sync.Pool
+}
+
+// Skipped is a feature the Tiler leaves out of every tile: a polygon with
+// a ring that crosses or touches itself in Web Mercator, which MVT 2.1
+// forbids.
+type Skipped struct {
+	Layer string
+	Index int    // position in the index layer
+	ID    uint64 // the feature's id
+	Err   error  // wraps geom.ErrSelfIntersection or geom.ErrTooComplex
+}
+
+// Skipped returns the features left out of every tile, by layer and
+// index.
+func (t *Tiler) Skipped() []Skipped { return slices.Clone(t.skippedList) }
+
+// checkRings marks the polygons whose rings are not simple, so that no
+// tile carries a ring self-intersecting because of the input (snapping to
+// the tile grid can still make one touch itself, as in every MVT encoder).
+func (t *Tiler) checkRings() {
+	var buf []orb.Point
+	for li, l := range t.layers {
+		for i := range l.Data.Len() {
+			if l.Data.Kind(i).Dimension() != 2 {
+				continue
+			}
+			g0, g1 := l.Data.Groups(i)
+			for g := g0; g < g1; g++ {
+				r0, r1 := l.Data.Rings(g)
+				for r := r0; r < r1; r++ {
+					c := l.Data.RingMercator(r)
+					buf = buf[:0]
+					for k := 0; k+1 < len(c); k += 2 {
+						buf = append(buf, orb.Point{c[k], c[k+1]})
+					}
+					if err := geom.CheckRing(buf); err != nil {
+						if t.skip[li] == nil {
+							t.skip[li] = make([]bool, l.Data.Len())
+						}
+						if !t.skip[li][i] {
+							t.skip[li][i] = true
+							t.skippedList = append(t.skippedList, Skipped{Layer: l.Name, Index: i, ID: l.Data.ID(i), Err: fmt.Errorf("tiler: layer %s feature id %d ring %d: %w", l.Name, l.Data.ID(i), r-r0+1, err)})
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 func (t *Tiler) skipped(li, i int) bool {
@@ -191,6 +241,7 @@ func New(layers []Layer, opts Options) (*Tiler, error) {
 	}
 	t.mercBounds = make([][]orb.Bound, len(layers))
 	t.skip = make([][]bool, len(layers))
+	t.checkRings()
 	for li, l := range layers {
 		bs := make([]orb.Bound, l.Data.Len())
 		for i := range bs {

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/sonla-gis/plantile/pkg/feature"
+	"github.com/sonla-gis/plantile/pkg/geom"
 	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/tiler"
 )
@@ -180,5 +181,36 @@ func TestOptionsRanges(t *testing.T) {
 		if !errors.Is(err, tiler.ErrOptions) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: New = %v, want ErrOptions about %s", tt.name, err, tt.want)
 		}
+	}
+}
+
+// TestSkipsSelfIntersecting: a bowtie polygon, which MVT 2.1 forbids, is
+// left out of every tile and listed by Skipped; its valid neighbour is
+// tiled.
+func TestSkipsSelfIntersecting(t *testing.T) {
+	fs := []*feature.Feature{
+		{Row: 1, ID: int64(1), Geometry: orb.Polygon{{{103.9, 21.3}, {103.901, 21.3}, {103.901, 21.301}, {103.9, 21.301}, {103.9, 21.3}}}},
+		{Row: 2, ID: int64(2), Geometry: orb.Polygon{{{103.902, 21.3}, {103.903, 21.301}, {103.903, 21.3}, {103.902, 21.301}, {103.902, 21.3}}}},
+	}
+	l := buildLayer(t, "p", fs)
+	tl := tiler.Must(tiler.New([]tiler.Layer{{Name: "p", Data: l, MinZoom: 12, MaxZoom: 16}}, tiler.Options{}))
+	sk := tl.Skipped()
+	if len(sk) != 1 || sk[0].ID != 2 || !errors.Is(sk[0].Err, geom.ErrSelfIntersection) {
+		t.Fatalf("Skipped = %+v, want feature 2", sk)
+	}
+	tiles, _ := runAll(t, tl)
+	seen1 := false
+	for k, bt := range tiles {
+		for _, f := range bt.layers[0].Features {
+			switch f.ID.(float64) {
+			case 1:
+				seen1 = true
+			case 2:
+				t.Errorf("tile %v carries the bowtie", k)
+			}
+		}
+	}
+	if !seen1 {
+		t.Error("the valid polygon is missing")
 	}
 }
