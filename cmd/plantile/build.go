@@ -118,6 +118,9 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	if err := checkBuildFlags(f); err != nil {
 		return err
 	}
+	if err := mbtiles.CheckTarget(f.out); err != nil { // before reading for minutes
+		return fmt.Errorf("build: %w", err)
+	}
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
 		if err != nil {

@@ -96,7 +96,7 @@ type TileSize struct {
 // builds): those whose process is gone and whose lock is free. A live
 // writer's file is never removed, whichever process or host it runs on.
 func Create(path string) (*Writer, error) {
-	if err := checkTarget(path); err != nil {
+	if err := CheckTarget(path); err != nil {
 		return nil, err
 	}
 	dir, base := filepath.Split(path)
@@ -125,8 +125,10 @@ func Create(path string) (*Writer, error) {
 	return w, nil
 }
 
-// checkTarget refuses a path that exists and is not a regular file.
-func checkTarget(path string) error {
+// CheckTarget returns an error wrapping ErrNotRegular if path exists and
+// is not a regular file (see Create): for callers that want to fail before
+// long work rather than at Create.
+func CheckTarget(path string) error {
 	st, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -421,7 +423,7 @@ func (w *Writer) commit() error {
 		return err
 	}
 	// Again, in case something appeared at the path during the build.
-	if err := checkTarget(w.path); err != nil {
+	if err := CheckTarget(w.path); err != nil {
 		return err
 	}
 	if err := os.Rename(w.tmp, w.path); err != nil {
