@@ -220,36 +220,48 @@ func (t *Transformer) Inverse(g orb.Geometry) (orb.Geometry, error) {
 }
 
 // InverseBound transforms a bounding box given in the CRS into the CRS84
-// box that holds it: the edges are densified (16 steps each) because a
+// box that holds it: the edges are densified (see InverseRing) because a
 // straight edge in a projected CRS is curved in longitude, latitude.
 func (t *Transformer) InverseBound(b orb.Bound) (orb.Bound, error) {
-	if t.to == nil {
-		g, err := t.Inverse(b.ToRing())
-		if err != nil {
-			return orb.Bound{}, err
-		}
-		return g.Bound(), nil
-	}
-	const steps = 16
-	ring := make(orb.LineString, 0, 4*steps)
-	for i := 0; i < steps; i++ {
-		f := float64(i) / steps
-		ring = append(ring,
-			orb.Point{b.Min[0] + f*(b.Max[0]-b.Min[0]), b.Min[1]},
-			orb.Point{b.Max[0], b.Min[1] + f*(b.Max[1]-b.Min[1])},
-			orb.Point{b.Max[0] - f*(b.Max[0]-b.Min[0]), b.Max[1]},
-			orb.Point{b.Min[0], b.Max[1] - f*(b.Max[1]-b.Min[1])})
-	}
-	g, err := t.Inverse(ring)
+	p, err := t.InverseRing(b)
 	if err != nil {
 		return orb.Bound{}, err
 	}
-	for _, p := range g.(orb.LineString) {
-		if math.IsNaN(p[0]) || math.IsInf(p[0], 0) || math.IsNaN(p[1]) || math.IsInf(p[1], 0) {
-			return orb.Bound{}, fmt.Errorf("ogcapi: box outside the area of %s", t.c.URI)
+	return p.Bound(), nil
+}
+
+// InverseRing transforms a box given in the CRS into a CRS84 polygon
+// following its edges, 16 points an edge for projected CRSs (the edges
+// curve by centimetres over a few kilometres in a TM-3 zone).
+func (t *Transformer) InverseRing(b orb.Bound) (orb.Polygon, error) {
+	steps := 16
+	if t.to == nil {
+		steps = 1
+	}
+	ring := make(orb.Ring, 0, 4*steps+1)
+	for _, e := range [4][2]orb.Point{
+		{{b.Min[0], b.Min[1]}, {b.Max[0], b.Min[1]}},
+		{{b.Max[0], b.Min[1]}, {b.Max[0], b.Max[1]}},
+		{{b.Max[0], b.Max[1]}, {b.Min[0], b.Max[1]}},
+		{{b.Min[0], b.Max[1]}, {b.Min[0], b.Min[1]}},
+	} {
+		for i := 0; i < steps; i++ {
+			f := float64(i) / float64(steps)
+			ring = append(ring, orb.Point{e[0][0] + f*(e[1][0]-e[0][0]), e[0][1] + f*(e[1][1]-e[0][1])})
 		}
 	}
-	return g.Bound(), nil
+	ring = append(ring, ring[0])
+	g, err := t.Inverse(orb.Polygon{ring})
+	if err != nil {
+		return nil, err
+	}
+	p := g.(orb.Polygon)
+	for _, pt := range p[0] {
+		if math.IsNaN(pt[0]) || math.IsInf(pt[0], 0) || math.IsNaN(pt[1]) || math.IsInf(pt[1], 0) {
+			return nil, fmt.Errorf("ogcapi: box outside the area of %s", t.c.URI)
+		}
+	}
+	return p, nil
 }
 
 // swapAxes swaps x and y of every point of g, in place where g holds

@@ -64,3 +64,6 @@ func ExceptionFor(err error) (status int, ex Exception) {
 	}
 	return http.StatusInternalServerError, Exception{Code: "ServerError", Description: "internal server error"}
 }
+
+// errorf is fmt.Errorf for reasons that a ParamError carries.
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
