@@ -1,6 +1,7 @@
 package ogcapi
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -329,8 +330,10 @@ func FeatureID(id any) string {
 		return strconv.FormatUint(v, 10)
 	case int:
 		return strconv.Itoa(v)
+	case nil:
+		return ""
 	}
-	return ""
+	return fmt.Sprint(id)
 }
 
 // FeatureCollection builds an items page of collection id: the features

@@ -206,7 +206,7 @@ func (p *jsonParser) expr(v any, path string, depth int) (Expr, error) {
 		var geom orb.Geometry
 		for i, a := range args {
 			if m, ok := a.(map[string]any); ok {
-				if name, ok := m["property"].(string); ok && len(m) == 1 {
+				if name, ok := m["property"].(string); ok && len(m) == 1 && name != "" {
 					if prop != "" {
 						return nil, jsonErr(at(i), "S_INTERSECTS compares a property with a geometry literal, not two properties")
 					}
@@ -258,7 +258,7 @@ func (p *jsonParser) operand(v any, path string) (Operand, error) {
 		return &Literal{Value: n}, nil
 	case map[string]any:
 		if len(v) == 1 {
-			if name, ok := v["property"].(string); ok {
+			if name, ok := v["property"].(string); ok && name != "" {
 				return &Property{Name: name, Field: -1}, nil
 			}
 			if s, ok := v["date"].(string); ok {

@@ -405,6 +405,9 @@ func (p *textParser) operand() (Operand, error) {
 	t := p.tok
 	switch t.kind {
 	case tQIdent:
+		if t.text == "" {
+			return nil, p.errorf("empty property name")
+		}
 		return &Property{Name: t.text, Field: -1}, p.next()
 	case tString:
 		return &Literal{Value: t.text}, p.next()
@@ -484,6 +487,9 @@ func (p *textParser) intersects() (Expr, error) {
 		// A name followed by "(" is a geometry (perhaps one not supported).
 		call := strings.HasPrefix(strings.TrimLeft(p.src[p.pos:], " \t\r\n"), "(")
 		if p.tok.kind == tQIdent || p.tok.kind == tIdent && !keywords[strings.ToUpper(p.tok.text)] && !call {
+			if p.tok.text == "" {
+				return nil, p.errorf("empty property name")
+			}
 			if prop != "" {
 				return nil, p.errorf("S_INTERSECTS compares a property with a geometry literal, not two properties")
 			}
