@@ -107,12 +107,12 @@ func TestParseBBox(t *testing.T) {
 		{"1,2,3,x", crs84, nil, "bbox"},
 		{"1,2,3,NaN", crs84, nil, "bbox"},
 		{"1,2,3,Inf", crs84, nil, "bbox"},
-		{"0,10,1,5", crs84, nil, "bbox"},     // south above north
-		{"0,-91,1,5", crs84, nil, "bbox"},    // latitude out of range
-		{"-181,0,1,5", crs84, nil, "bbox"},   // longitude out of range
+		{"0,10,1,5", crs84, nil, "bbox"},   // south above north
+		{"0,-91,1,5", crs84, nil, "bbox"},  // latitude out of range
+		{"-181,0,1,5", crs84, nil, "bbox"}, // longitude out of range
 		{"103.5,21,104.5,95", crs84, nil, "bbox"},
 		{"21,103.5,21.5,104.5", crs84, nil, "bbox"}, // lat,lon given as CRS84: 103.5 is no latitude
-		{"0,0,2,1,1,1", crs84, nil, "bbox"}, // heights inverted
+		{"0,0,2,1,1,1", crs84, nil, "bbox"},         // heights inverted
 	} {
 		t.Run(c.in+" "+c.crs.URI, func(t *testing.T) {
 			got, err := ogcapi.ParseBBox(c.in, c.crs, nil)

@@ -123,10 +123,10 @@ var evalCases = []struct {
 	{`TRUE`, `true`, []int{0, 1, 2, 3, 4}},
 	{`FALSE OR ma_dat = 'CLN'`, ``, []int{2}},
 	{`S_INTERSECTS(geometry, POINT(0.5 0.5))`, `{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[0.5,0.5]}]}`, []int{0}},
-	{`S_INTERSECTS(geometry, POINT(1 1))`, ``, []int{0}},     // corner counts
-	{`S_INTERSECTS(geometry, POINT(15 15))`, ``, nil},        // in the hole
-	{`S_INTERSECTS(geometry, POINT(12 15))`, ``, []int{4}},   // on the hole's edge
-	{`S_INTERSECTS(geometry, POINT(11 15))`, ``, []int{4}},   // between rings
+	{`S_INTERSECTS(geometry, POINT(1 1))`, ``, []int{0}},   // corner counts
+	{`S_INTERSECTS(geometry, POINT(15 15))`, ``, nil},      // in the hole
+	{`S_INTERSECTS(geometry, POINT(12 15))`, ``, []int{4}}, // on the hole's edge
+	{`S_INTERSECTS(geometry, POINT(11 15))`, ``, []int{4}}, // between rings
 	{`S_INTERSECTS(geom, BBOX(0.5, 0.4, 2.5, 2.6))`, `{"op":"s_intersects","args":[{"property":"geom"},{"bbox":[0.5,0.4,2.5,2.6]}]}`, []int{0, 1}},
 	{`S_INTERSECTS(geometry, BBOX(13, 13, 17, 17))`, ``, nil}, // box inside the hole
 	{`S_INTERSECTS(geometry, BBOX(-100, -100, 100, 100))`, ``, []int{0, 1, 2, 3, 4}},
