@@ -279,10 +279,16 @@ func TestHTML(t *testing.T) {
 	}
 	fc := service.FeatureCollection("landuse", url.Values{}, ogcapi.Page{Offset: 10, Limit: 2, Returned: 2, Matched: 30}, feats, time.Now())
 	pages := map[string]func(*bytes.Buffer) error{
-		"landing":     func(b *bytes.Buffer) error { return h.Landing(b, service, service.LandingPage(), service.Collections([]ogcapi.CollectionInfo{landuse})) },
-		"collections": func(b *bytes.Buffer) error { return h.Collections(b, service, service.Collections([]ogcapi.CollectionInfo{landuse})) },
-		"collection":  func(b *bytes.Buffer) error { return h.Collection(b, service, col) },
-		"items":       func(b *bytes.Buffer) error { return h.Items(b, service, col, fc, []string{"ma_dat", "dien_tich", "so_to"}) },
+		"landing": func(b *bytes.Buffer) error {
+			return h.Landing(b, service, service.LandingPage(), service.Collections([]ogcapi.CollectionInfo{landuse}))
+		},
+		"collections": func(b *bytes.Buffer) error {
+			return h.Collections(b, service, service.Collections([]ogcapi.CollectionInfo{landuse}))
+		},
+		"collection": func(b *bytes.Buffer) error { return h.Collection(b, service, col) },
+		"items": func(b *bytes.Buffer) error {
+			return h.Items(b, service, col, fc, []string{"ma_dat", "dien_tich", "so_to"})
+		},
 		"feature": func(b *bytes.Buffer) error {
 			f := feats[0]
 			f.Links = service.FeatureLinks("landuse", f.ID)
