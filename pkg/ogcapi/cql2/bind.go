@@ -40,7 +40,7 @@ func (q Queryables) isGeometry(name string) bool {
 // Bind resolves every property of e against q (setting Property.Field),
 // and converts every literal compared with a property to the property's
 // type: an integer literal against a float field becomes a float64, a
-// DATE against a date field its "YYYY-MM-DD" string. A string literal
+// string against a date field a Date (and must be one). A string literal
 // against a numeric field, or a number against a string field, is an
 // error: PostGIS would refuse it too, and silently never matching would
 // hide the client's mistake.
@@ -67,7 +67,7 @@ func bindExpr(x Expr, q Queryables) error {
 		if err != nil {
 			return err
 		}
-		if p, ok := x.Arg.(*Property); ok && t != feature.String && t != feature.Date {
+		if p, ok := x.Arg.(*Property); ok && t != feature.String {
 			return &PropertyError{Property: p.Name, Reason: "LIKE needs a text property, this one is " + t.String()}
 		}
 		if l, ok := x.Arg.(*Literal); ok {
@@ -184,10 +184,16 @@ func convert(p *Property, t feature.FieldType, l *Literal) error {
 			return bad()
 		}
 	case feature.Date:
+		// Dates stay Date literals (DATE '...' in SQL, where a date
+		// column does not compare with text); a string must be a date.
 		switch v := l.Value.(type) {
 		case Date:
-			l.Value = string(v)
 		case string:
+			d, err := parseDate(v)
+			if err != nil {
+				return &PropertyError{Property: p.Name, Reason: "is a date: " + err.Error()}
+			}
+			l.Value = d
 		default:
 			return bad()
 		}

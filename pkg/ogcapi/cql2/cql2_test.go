@@ -326,6 +326,8 @@ func TestBindErrors(t *testing.T) {
 		{`S_INTERSECTS(ma_dat, POINT(0 0))`, "ma_dat", "not the geometry"},
 		{`geometry = 'x'`, "geometry", "only be used in S_INTERSECTS"},
 		{`ma_dat IN ('a', 2)`, "ma_dat", "is string"},
+		{`ngay = '2024-02'`, "ngay", "is a date"},
+		{`ngay LIKE '2024%'`, "ngay", "LIKE needs a text"},
 	} {
 		t.Run(c.text, func(t *testing.T) {
 			e, err := cql2.ParseText(c.text)
@@ -396,6 +398,18 @@ func TestToSQL(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("%s:\n got %s (%v)\nwant %s", c.text, got, err, c.want)
 		}
+	}
+}
+
+func TestToSQLBound(t *testing.T) {
+	e, err := cql2.ParseText(`ngay > '2024-01-01' AND dien_tich > 3`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bind(t, e)
+	got, _ := cql2.ToSQL(e, "geom")
+	if want := `("ngay" > DATE '2024-01-01') AND ("dien_tich" > 3)`; got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }
 

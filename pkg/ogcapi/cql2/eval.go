@@ -25,6 +25,9 @@ type CodedRecord interface {
 }
 
 // Dictionary resolves a literal to the code of a dictionary-coded field.
+// Literals are passed as records hold them: string, int64, float64 or
+// bool (dates as "YYYY-MM-DD" strings), already converted by Bind to the
+// field's type.
 // exact reports whether codes decide equality for the field: equal
 // values have equal codes and different values different codes (a fully
 // coded column). When exact, found reports whether any feature has the
@@ -169,7 +172,7 @@ func (c *compiler) expr(e Expr) (node, error) {
 		}
 		list := make([]any, len(e.List))
 		for i, l := range e.List {
-			list[i] = l.Value
+			list[i] = plain(l.Value)
 		}
 		neg := e.Not
 		return func(r Record) tri {
@@ -296,16 +299,22 @@ func (c *compiler) operand(o Operand) (func(Record) any, error) {
 		f := o.Field
 		return func(r Record) any { return r.Value(f) }, nil
 	case *Literal:
-		v := o.Value
-		switch t := v.(type) {
-		case Date:
-			v = string(t)
-		case Timestamp:
-			v = string(t)
-		}
+		v := plain(o.Value)
 		return func(Record) any { return v }, nil
 	}
 	return nil, fmt.Errorf("cql2: unknown operand %T", o)
+}
+
+// plain turns Date and Timestamp literals into the strings that records
+// hold (dates are "YYYY-MM-DD" in pkg/index, which order as dates).
+func plain(v any) any {
+	switch t := v.(type) {
+	case Date:
+		return string(t)
+	case Timestamp:
+		return string(t)
+	}
+	return v
 }
 
 // exactField returns the field of o when o is a property whose field the
@@ -315,7 +324,7 @@ func (c *compiler) exactField(o Operand, lit *Literal) (field int, code uint32, 
 	if c.dict == nil || !isProp || p.Field < 0 {
 		return 0, 0, false, false
 	}
-	code, found, exact := c.dict.Lookup(p.Field, lit.Value)
+	code, found, exact := c.dict.Lookup(p.Field, plain(lit.Value))
 	return p.Field, code, found, exact
 }
 
