@@ -12,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/sonla-gis/plantile/pkg/ogcapi"
+	"github.com/sonla-gis/plantile/pkg/ogcapi/cql2"
 )
 
 func TestLookupCRS(t *testing.T) {
@@ -254,5 +255,54 @@ func TestBBoxCRS(t *testing.T) {
 	}
 	if _, err := ogcapi.ParseBBox("480000,2350000,500000,2370000", crs, nil); err == nil {
 		t.Error("projected box without a transformer accepted")
+	}
+}
+
+// TestFilterCRS: filter-crs moves filter geometries into CRS84: VN-2000
+// / TM-3 coordinates (DOMAIN.md's Son La city point, measured with PROJ)
+// and EPSG:4326 latitude-first ones.
+func TestFilterCRS(t *testing.T) {
+	q := cql2.Queryables{Schema: schema}
+	want := orb.Point{103.9188, 21.3256}
+	for _, c := range []struct{ crs, filter string }{
+		{"http://www.opengis.net/def/crs/EPSG/0/9206", `S_INTERSECTS(geometry, POINT(491380.877 2358999.978))`},
+		{"EPSG:4326", `S_INTERSECTS(geometry, POINT(21.3256 103.9188))`},
+		{"OGC:CRS84", `S_INTERSECTS(geometry, POINT(103.9188 21.3256))`},
+	} {
+		f, err := ogcapi.ParseFilter(c.filter, "", mustCRS(t, c.crs), nil, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := cql2.Bound(f.Expr)
+		if d := metresApart(b.Min, want); d > 0.01 {
+			t.Errorf("%s: %v is %.3f m from %v", c.crs, b.Min, d, want)
+		}
+	}
+	// A projected BBOX becomes the polygon following its edges, inside the
+	// CRS84 box of the same bbox parameter.
+	crs := mustCRS(t, "http://www.opengis.net/def/crs/EPSG/0/9206")
+	f, err := ogcapi.ParseFilter(`S_INTERSECTS(geometry, BBOX(480000, 2350000, 500000, 2370000))`, "", crs, nil, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var poly orb.Polygon
+	cql2.Walk(f.Expr, func(e cql2.Expr) {
+		if s, ok := e.(*cql2.Intersects); ok {
+			poly, _ = s.Geometry.(orb.Polygon)
+		}
+	})
+	if len(poly) != 1 || len(poly[0]) != 65 {
+		t.Fatalf("projected BBOX not a densified polygon: %v", poly)
+	}
+	tr, _ := ogcapi.NewTransformer(crs)
+	bb, err := ogcapi.ParseBBox("480000,2350000,500000,2370000", crs, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if poly.Bound() != bb.Bounds[0] {
+		t.Errorf("filter polygon bound %v, bbox %v", poly.Bound(), bb.Bounds[0])
+	}
+	if _, err := ogcapi.ParseFilter(`S_INTERSECTS(geometry, POINT(1e30 1e30))`, "", crs, nil, q); err == nil {
+		t.Error("a point PROJ cannot transform was accepted")
 	}
 }

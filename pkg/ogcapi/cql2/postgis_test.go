@@ -136,7 +136,6 @@ func randomGeometry(r *rand.Rand) orb.Geometry {
 	return starPolygon(r, false)
 }
 
-
 func sqlValue(v any) string {
 	switch v := v.(type) {
 	case nil:
