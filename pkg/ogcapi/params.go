@@ -1,8 +1,10 @@
 package ogcapi
 
 import (
+	"cmp"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -396,4 +398,33 @@ func ParseFilter(value, lang string, c CRS, t *Transformer, q cql2.Queryables) (
 		return Filter{}, &ParamError{Param: ParamFilter, Reason: "invalid", Err: err}
 	}
 	return Filter{Expr: e}, nil
+}
+
+// SortFeatures orders idx, feature indexes in the layer's stable order,
+// by keys: values compare as cql2.CompareValues does (ascending puts
+// nulls last and descending first, as PostgreSQL does by default), and
+// ties keep the layer order, so that offset paging over a sorted result
+// is stable too. A SortID key compares the feature indexes themselves.
+// value returns the value of field f of feature i.
+func SortFeatures(idx []int, keys []SortKey, value func(i, f int) any) {
+	if len(keys) == 0 {
+		return
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		for _, k := range keys {
+			var c int
+			if k.Field == SortID {
+				c = cmp.Compare(a, b)
+			} else {
+				c = cql2.CompareValues(value(a, k.Field), value(b, k.Field))
+			}
+			if k.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(a, b)
+	})
 }

@@ -322,3 +322,31 @@ func TestNegotiateFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestSortFeatures(t *testing.T) {
+	vals := [][]any{
+		{"ODT", 5.0}, {"CLN", nil}, {nil, 1.0}, {"ODT", 2.0}, {"CLN", 7.0}, {"ODT", 5.0},
+	}
+	value := func(i, f int) any { return vals[i][f] }
+	for _, c := range []struct {
+		sortby string
+		want   []int
+	}{
+		{"", []int{0, 1, 2, 3, 4, 5}},
+		{"ma_dat", []int{1, 4, 0, 3, 5, 2}},
+		{"-ma_dat", []int{2, 0, 3, 5, 1, 4}},
+		{"ma_dat,-dien_tich", []int{1, 4, 0, 5, 3, 2}},
+		{"dien_tich", []int{2, 3, 0, 5, 4, 1}},
+		{"-dien_tich,-id", []int{1, 4, 5, 0, 3, 2}},
+	} {
+		keys, err := ogcapi.ParseSortBy(c.sortby, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx := []int{0, 1, 2, 3, 4, 5}
+		ogcapi.SortFeatures(idx, keys, value)
+		if !reflect.DeepEqual(idx, c.want) {
+			t.Errorf("sortby=%s: %v, want %v", c.sortby, idx, c.want)
+		}
+	}
+}

@@ -21,6 +21,14 @@ func GeometryIntersects(a, b orb.Geometry) bool {
 	if !a.Bound().Intersects(b.Bound()) {
 		return false
 	}
+	// A point on either side (the "what is planned here?" query, point
+	// layers) is decided without taking the other geometry apart.
+	if p, ok := b.(orb.Point); ok {
+		return coversPoint(a, p)
+	}
+	if p, ok := a.(orb.Point); ok {
+		return coversPoint(b, p)
+	}
 	var pa, pb parts
 	pa.add(a)
 	pb.add(b)
@@ -113,6 +121,72 @@ func (p *parts) touches(q *parts) bool {
 		}
 	}
 	return false
+}
+
+// coversPoint reports whether pt lies in or on g; the same answer as
+// parts.covers after parts.add, without allocating.
+func coversPoint(g orb.Geometry, pt orb.Point) bool {
+	switch g := g.(type) {
+	case orb.Point:
+		return g == pt
+	case orb.MultiPoint:
+		for _, p := range g {
+			if p == pt {
+				return true
+			}
+		}
+	case orb.LineString:
+		return lineCovers(g, pt)
+	case orb.MultiLineString:
+		for _, l := range g {
+			if lineCovers(l, pt) {
+				return true
+			}
+		}
+	case orb.Ring:
+		return polygonLikeCovers(orb.Polygon{g}, pt)
+	case orb.Polygon:
+		return polygonLikeCovers(g, pt)
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if polygonLikeCovers(p, pt) {
+				return true
+			}
+		}
+	case orb.Bound:
+		return g.Contains(pt)
+	case orb.Collection:
+		for _, c := range g {
+			if coversPoint(c, pt) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lineCovers treats a one-point line as a point, as parts.addLine does.
+func lineCovers(l []orb.Point, pt orb.Point) bool {
+	if len(l) == 1 {
+		return l[0] == pt
+	}
+	for i := 1; i < len(l); i++ {
+		if onSegment(l[i-1], l[i], pt) {
+			return true
+		}
+	}
+	return false
+}
+
+// polygonLikeCovers treats degenerate polygons as parts.addPolygon does.
+func polygonLikeCovers(pg orb.Polygon, pt orb.Point) bool {
+	if len(pg) == 0 || len(pg[0]) == 0 {
+		return false
+	}
+	if len(pg[0]) < 3 {
+		return lineCovers(pg[0], pt)
+	}
+	return polygonCovers(pg, pt)
 }
 
 // covers reports whether pt lies in or on any part of q.
@@ -214,45 +288,41 @@ func (p *parts) segments(fn func(a, b orb.Point) bool) {
 // (exterior or hole rings): inside the exterior and not strictly inside
 // any hole.
 func polygonCovers(pg orb.Polygon, pt orb.Point) bool {
-	for _, r := range pg {
-		if ringBoundary(r, pt) {
-			return true
-		}
+	in, on := ringLocate(pg[0], pt)
+	if on {
+		return true
 	}
-	if !ringContains(pg[0], pt) {
+	if !in {
 		return false
 	}
 	for _, h := range pg[1:] {
-		if ringContains(h, pt) {
+		in, on := ringLocate(h, pt)
+		if on {
+			return true
+		}
+		if in {
 			return false
 		}
 	}
 	return true
 }
 
-// ringBoundary reports whether pt lies on the ring's boundary.
-func ringBoundary(r orb.Ring, pt orb.Point) bool {
-	n := len(r)
-	for i := 0; i < n; i++ {
-		if onSegment(r[i], r[(i+1)%n], pt) {
-			return true
-		}
-	}
-	return false
-}
-
-// ringContains is the crossing-number test (pt not on the boundary).
-func ringContains(r orb.Ring, pt orb.Point) bool {
-	in := false
+// ringLocate tells in one pass over the ring whether pt lies on its
+// boundary and, if not, whether it is inside (crossing-number test).
+func ringLocate(r orb.Ring, pt orb.Point) (in, on bool) {
 	n := len(r)
 	for i, j := 0, n-1; i < n; j, i = i, i+1 {
 		a, b := r[i], r[j]
+		if pt[1] >= min(a[1], b[1]) && pt[1] <= max(a[1], b[1]) &&
+			pt[0] >= min(a[0], b[0]) && pt[0] <= max(a[0], b[0]) && orient(a, b, pt) == 0 {
+			return false, true
+		}
 		if (a[1] > pt[1]) != (b[1] > pt[1]) &&
 			pt[0] < (b[0]-a[0])*(pt[1]-a[1])/(b[1]-a[1])+a[0] {
 			in = !in
 		}
 	}
-	return in
+	return in, false
 }
 
 // orient is the sign of the cross product (b-a) x (c-a).
