@@ -300,7 +300,7 @@ func TestHTML(t *testing.T) {
 		"collections": {"Quy hoạch sử dụng đất", ">1234<", `href="http://localhost:8080/ogc/collections/landuse/items?f=html"`},
 		"collection":  {"<code>ma_dat</code>", "http://www.opengis.net/def/crs/EPSG/0/9206", "1234 features"},
 		"items": {"<th>ma_dat</th>", ">ODT<", ">1234.5<", "&lt;script&gt;", `items/QH-001?f=html"`, "Trang sau", "Trang trước",
-			"offset=12", "30"},
+			"offset=12", "trên tổng số 30", "of 30"},
 		"feature": {"Quy hoạch sử dụng đất · QH-001", "<th>dien_tich</th><td>1234.5</td>", "Point"},
 	}
 	for name, render := range pages {

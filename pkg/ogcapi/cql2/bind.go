@@ -148,6 +148,11 @@ func bindPair(q Queryables, a, b Operand) error {
 		if numeric(ta) != numeric(tb) || !numeric(ta) && ta != tb {
 			return &PropertyError{Property: pb.Name, Reason: fmt.Sprintf("compared with %q: %s against %s", pa.Name, tb, ta)}
 		}
+	default:
+		// Two literals: PostgreSQL refuses 'a' < 1, so do we.
+		if numeric(ta) != numeric(tb) || !numeric(ta) && ta != tb {
+			return fmt.Errorf("cql2: cannot compare %s with %s", a, b)
+		}
 	}
 	return nil
 }

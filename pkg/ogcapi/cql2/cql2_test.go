@@ -341,6 +341,10 @@ func TestBindErrors(t *testing.T) {
 			}
 		})
 	}
+	e0, _ := cql2.ParseText(`'a' < 1`)
+	if err := cql2.Bind(e0, cql2.Queryables{Schema: schema}); err == nil {
+		t.Error("string compared with a number accepted")
+	}
 	// Compile refuses an unbound property.
 	e, _ := cql2.ParseText(`ma_dat = 'x'`)
 	if _, err := cql2.Compile(e, nil); err == nil {
