@@ -24,6 +24,14 @@ type CodedRecord interface {
 	Code(field int) uint32
 }
 
+// Bounder is a Record that knows its geometry's bounding box without
+// building the geometry (pkg/index keeps every feature's box): the
+// spatial test then builds the geometry only for records whose box
+// meets the filter's.
+type Bounder interface {
+	Bound() orb.Bound
+}
+
 // Dictionary resolves a literal to the code of a dictionary-coded field.
 // Literals are passed as records hold them: string, int64, float64 or
 // bool (dates as "YYYY-MM-DD" strings), already converted by Bind to the
@@ -226,21 +234,10 @@ func (c *compiler) expr(e Expr) (node, error) {
 			return nil, fmt.Errorf("cql2: S_INTERSECTS without a geometry")
 		}
 		gb := g.Bound()
-		if b, ok := g.(orb.Bound); ok {
-			// A box: a bound test decides for points and boxes; Intersects
-			// handles the rest exactly.
-			return func(r Record) tri {
-				fg := r.Geometry()
-				if fg == nil {
-					return unknown
-				}
-				if !fg.Bound().Intersects(b) {
-					return no
-				}
-				return truth(GeometryIntersects(fg, b))
-			}, nil
-		}
 		return func(r Record) tri {
+			if bd, ok := r.(Bounder); ok && !bd.Bound().Intersects(gb) {
+				return no
+			}
 			fg := r.Geometry()
 			if fg == nil {
 				return unknown
