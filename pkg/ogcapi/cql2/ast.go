@@ -166,3 +166,23 @@ func MapGeometries(e Expr, fn func(orb.Geometry) (orb.Geometry, error)) error {
 	})
 	return err
 }
+
+// Depth returns the nesting depth of e: 1 for a predicate, one more for
+// each AND, OR or NOT above it. Parsers refuse trees deeper than
+// MaxDepth, whatever the parentheses, so that e.String() always parses.
+func Depth(e Expr) int {
+	d := 0
+	switch e := e.(type) {
+	case *And:
+		for _, a := range e.Args {
+			d = max(d, Depth(a))
+		}
+	case *Or:
+		for _, a := range e.Args {
+			d = max(d, Depth(a))
+		}
+	case *Not:
+		d = Depth(e.Arg)
+	}
+	return d + 1
+}

@@ -270,7 +270,7 @@ func TestErrors(t *testing.T) {
 		{`S_INTERSECTS(geometry)`, "expected ,"},
 		{`like = 'x'`, "keyword"},
 		{`ma_dat = 'x' # 1`, "unexpected character"},
-		{strings.Repeat("(", 100) + "TRUE" + strings.Repeat(")", 100), "nested deeper"},
+		{strings.Repeat("(", 300) + "TRUE" + strings.Repeat(")", 300), "nested deeper"},
 		{strings.Repeat("NOT ", 100) + "TRUE", "nested deeper"},
 		{"ma_dat = '\xff'", "UTF-8"},
 	} {

@@ -176,4 +176,11 @@ func writeRings(b *strings.Builder, p orb.Polygon) {
 	writeSeq(b, len(p), func(i int) { writePoints(b, p[i]) })
 }
 
-func coord(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+// coord writes a coordinate; -0 is written 0, which is what it reads
+// back as (an integer has no negative zero).
+func coord(v float64) string {
+	if v == 0 {
+		v = 0
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}

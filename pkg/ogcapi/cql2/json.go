@@ -53,7 +53,11 @@ func ParseJSON(b []byte) (Expr, error) {
 		return nil, jsonErr("", "data after the JSON value")
 	}
 	jp := &jsonParser{}
-	return jp.expr(v, "$", 0)
+	e, err := jp.expr(v, "$", 0)
+	if err == nil && Depth(e) > MaxDepth {
+		return nil, jsonErr("", "nested deeper than %d", MaxDepth)
+	}
+	return e, err
 }
 
 // jsonErr is a cql2-json syntax error at a JSON path such as

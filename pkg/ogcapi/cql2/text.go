@@ -66,6 +66,9 @@ func ParseText(s string) (Expr, error) {
 	if p.tok.kind != tEOF {
 		return nil, p.errorf("unexpected %s after the end of the expression", p.tok.describe())
 	}
+	if Depth(e) > MaxDepth {
+		return nil, &SyntaxError{Msg: fmt.Sprintf("nested deeper than %d", MaxDepth)}
+	}
 	return e, nil
 }
 
@@ -193,9 +196,11 @@ func (p *textParser) expect(kw string) error {
 	return p.next()
 }
 
+// enter bounds the parser's recursion (parentheses and NOTs); the tree's
+// own depth is checked at the end (Depth), as String adds parentheses.
 func (p *textParser) enter() error {
 	p.depth++
-	if p.depth > MaxDepth {
+	if p.depth > 4*MaxDepth {
 		return p.errorf("nested deeper than %d", MaxDepth)
 	}
 	return nil
