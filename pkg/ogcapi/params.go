@@ -30,10 +30,13 @@ const (
 	ParamF          = "f"
 )
 
-// ItemsParams are the parameters of /collections/{id}/items that are not
-// property filters; ParsePropertyFilters treats every other key as one.
-var ItemsParams = []string{ParamLimit, ParamOffset, ParamBBox, ParamBBoxCRS, ParamCRS,
-	ParamFilter, ParamFilterLang, ParamFilterCRS, ParamProperties, ParamSortBy, ParamDatetime, ParamF}
+// ItemsParams returns the parameters of /collections/{id}/items that are
+// not property filters; ParsePropertyFilters treats every other key as
+// one.
+func ItemsParams() []string {
+	return []string{ParamLimit, ParamOffset, ParamBBox, ParamBBoxCRS, ParamCRS,
+		ParamFilter, ParamFilterLang, ParamFilterCRS, ParamProperties, ParamSortBy, ParamDatetime, ParamF}
+}
 
 // MaxOffset bounds offset so that offset+limit never overflows an int32
 // index.
@@ -242,7 +245,7 @@ type PropertyFilter struct {
 }
 
 // ParsePropertyFilters reads the query keys that are not items
-// parameters (ItemsParams, plus extra reserved keys the caller names) as
+// parameters (ItemsParams(), plus extra reserved keys the caller names) as
 // property filters. A key that is neither a parameter nor a property is an
 // error (OGC API - Features 1, /req/core/query-param-unknown), as is a
 // value that does not parse as the property's type: "12abc" is not 12.
@@ -250,7 +253,7 @@ type PropertyFilter struct {
 // order.
 func ParsePropertyFilters(q url.Values, s feature.Schema, reserved ...string) ([]PropertyFilter, error) {
 	skip := map[string]bool{}
-	for _, p := range ItemsParams {
+	for _, p := range ItemsParams() {
 		skip[p] = true
 	}
 	for _, p := range reserved {
