@@ -73,13 +73,14 @@ func BenchmarkPredicate(b *testing.B) {
 		b.Fatal(err)
 	}
 	r := rec{vals: []any{"ODT", 250.0}, geom: parcelPolygon()}
+	d := newRecDict(append([]rec{r}, records...))
 	for _, c := range []struct {
 		name string
 		dict cql2.Dictionary
 		rec  cql2.Record
 	}{
 		{"values", nil, r},
-		{"codes", dict{}, coded{r}},
+		{"codes", d, codedRec{r, d}},
 	} {
 		pred, err := cql2.Compile(e, c.dict)
 		if err != nil {
