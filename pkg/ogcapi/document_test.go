@@ -289,6 +289,10 @@ func TestHTML(t *testing.T) {
 		"items": func(b *bytes.Buffer) error {
 			return h.Items(b, service, col, fc, []string{"ma_dat", "dien_tich", "so_to"})
 		},
+		"conformance": func(b *bytes.Buffer) error { return h.Conformance(b, service, service.Conformance()) },
+		"api": func(b *bytes.Buffer) error {
+			return h.API(b, service, service.OpenAPI([]ogcapi.CollectionInfo{landuse}))
+		},
 		"feature": func(b *bytes.Buffer) error {
 			f := feats[0]
 			f.Links = service.FeatureLinks("landuse", f.ID)
@@ -301,7 +305,9 @@ func TestHTML(t *testing.T) {
 		"collection":  {"<code>ma_dat</code>", "http://www.opengis.net/def/crs/EPSG/0/9206", "1234 features"},
 		"items": {"<th>ma_dat</th>", ">ODT<", ">1234.5<", "&lt;script&gt;", `items/QH-001?f=html"`, "Trang sau", "Trang trước",
 			"offset=12", "trên tổng số 30", "of 30"},
-		"feature": {"Quy hoạch sử dụng đất · QH-001", "<th>dien_tich</th><td>1234.5</td>", "Point"},
+		"conformance": {"<code>http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2</code>"},
+		"api":         {"<code>/collections/{collectionId}/items</code>", "<code>bbox-crs</code>", "default 100", "maximum 10000", "Features of a collection"},
+		"feature":     {"Quy hoạch sử dụng đất · QH-001", "<th>dien_tich</th><td>1234.5</td>", "Point"},
 	}
 	for name, render := range pages {
 		var b bytes.Buffer

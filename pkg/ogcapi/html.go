@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"net/url"
+	"sort"
 	"strconv"
 )
 
@@ -106,4 +107,42 @@ func (h *HTML) exec(w io.Writer, name string, data any) error {
 		return fmt.Errorf("ogcapi: render %s: %w", name, err)
 	}
 	return nil
+}
+
+// Conformance renders /conformance.
+func (h *HTML) Conformance(w io.Writer, s Service, c Conformance) error {
+	return h.exec(w, "conformance", map[string]any{"Base": s.BaseURL, "Conformance": c})
+}
+
+// API renders the API documentation page (rel=service-doc): the paths
+// and query parameters of the OpenAPI document doc (Service.OpenAPI), and
+// the page size limits.
+func (h *HTML) API(w io.Writer, s Service, doc map[string]any) error {
+	type path struct{ Path, Summary string }
+	type param struct{ Name, Description string }
+	var paths []path
+	if ps, ok := doc["paths"].(map[string]any); ok {
+		for p, v := range ps {
+			sum := ""
+			if op, ok := v.(map[string]any)["get"].(map[string]any); ok {
+				sum, _ = op["summary"].(string)
+			}
+			paths = append(paths, path{p, sum})
+		}
+	}
+	sort.Slice(paths, func(i, j int) bool { return paths[i].Path < paths[j].Path })
+	var params []param
+	if c, ok := doc["components"].(map[string]any); ok {
+		if ps, ok := c["parameters"].(map[string]any); ok {
+			for _, v := range ps {
+				if m, ok := v.(map[string]any); ok && m["in"] == "query" {
+					n, _ := m["name"].(string)
+					d, _ := m["description"].(string)
+					params = append(params, param{n, d})
+				}
+			}
+		}
+	}
+	sort.Slice(params, func(i, j int) bool { return params[i].Name < params[j].Name })
+	return h.exec(w, "api", map[string]any{"Base": s.BaseURL, "Service": s, "Paths": paths, "Params": params})
 }
