@@ -21,7 +21,7 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "plantile:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -33,6 +33,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newInspectCmd(), newExportCmd(), newBuildCmd(), newServeCmd())
+	root.AddCommand(newInspectCmd(), newExportCmd(), newBuildCmd(), newServeCmd(), newAdminCmd())
 	return root
 }
