@@ -189,7 +189,7 @@ func (c *Catalog) RevokeToken(ctx context.Context, by Principal, id string) erro
 // creation time.
 func (c *Catalog) Tokens(ctx context.Context) ([]Token, error) {
 	rows, err := c.db.QueryContext(ctx, `SELECT id, org, admin, label, created_at, created_by, revoked_at, last_used_at
-		FROM tokens ORDER BY created_at, id`)
+		FROM tokens ORDER BY created_at, rowid`)
 	if err != nil {
 		return nil, internal("list tokens", err)
 	}
