@@ -107,7 +107,7 @@ func TestMigrateFromEmpty(t *testing.T) {
 	if catalog.SchemaVersion < 2 {
 		t.Fatal("expected at least two migrations")
 	}
-	for _, table := range []string{"orgs", "layers", "versions", "users", "tokens", "jobs", "audit", "schema_migrations"} {
+	for _, table := range []string{"orgs", "layers", "versions", "users", "tokens", "jobs", "audit", "deleted_layers", "schema_migrations"} {
 		var n int
 		if err := c.DB().QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: %d, %v", table, n, err)
@@ -147,7 +147,16 @@ func TestMigrateFromV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	publish(t, old, admin, "quy-hoach", 1)
+	// A layer with a published version, as a version-1 binary wrote it.
+	for _, q := range []string{
+		`INSERT INTO layers (id, title, owner, created_at, updated_at) VALUES ('quy-hoach', 'Quy hoạch', 'so-xay-dung', '2025-07-01T00:00:00.000000000Z', '2025-07-01T00:00:00.000000000Z')`,
+		`INSERT INTO versions (layer, number, source_hash, uploader, created_at, updated_at, status, file) VALUES ('quy-hoach', 1, '` + hash(1) + `', 'token:x', '2025-07-01T00:00:00.000000000Z', '2025-07-01T00:00:00.000000000Z', 'published', 'layers/quy-hoach/quy-hoach.v1.mbtiles')`,
+		`UPDATE layers SET current_version = 1`,
+	} {
+		if _, err := old.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if v, _ := old.Version(ctx); v != 1 {
 		t.Fatalf("old database at version %d, want 1", v)
 	}
@@ -173,6 +182,9 @@ func TestMigrateFromV1(t *testing.T) {
 		t.Errorf("layer after upgrade: %+v", l)
 	}
 	must[catalog.User](t)(c.AddUser(ctx, admin, "lan", "so-xay-dung", "mật khẩu dài lắm"))
+	if v := publish(t, c, admin, "quy-hoach", 2); v.Number != 2 {
+		t.Errorf("next version after upgrade: %d, want 2", v.Number)
+	}
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
@@ -824,4 +836,42 @@ func TestErrorKinds(t *testing.T) {
 	wantKind(t, "bad hash", err, catalog.Invalid)
 	_, err = c.AddVersion(ctx, admin, "ok", catalog.NewVersion{SourceHash: hash(1), Owner: "khong-co"})
 	wantKind(t, "unknown owner", err, catalog.NotFound)
+}
+
+func TestDeleteLayer(t *testing.T) {
+	ctx := context.Background()
+	c := openT(t, t.TempDir(), catalog.Options{})
+	must[catalog.Org](t)(c.AddOrg(ctx, admin, "xa-a", "Xã A", catalog.KindCommune))
+	_, sa, _ := c.AddToken(ctx, admin, "xa-a", false, "")
+	A := must[catalog.Principal](t)(c.Authenticate(ctx, sa))
+	v1 := publish(t, c, A, "dat-a", 1)
+	v2 := publish(t, c, A, "dat-a", 2)
+	_, err := c.DeleteLayer(ctx, A, "dat-a")
+	wantKind(t, "owner deletes", err, catalog.Forbidden)
+	files, err := c.DeleteLayer(ctx, admin, "dat-a")
+	if err != nil || !slices.Equal(files, []string{v1.File, v2.File}) {
+		t.Fatalf("delete: %q, %v", files, err)
+	}
+	_, err = c.Layer(ctx, "dat-a")
+	wantKind(t, "deleted layer", err, catalog.NotFound)
+	_, err = c.DeleteLayer(ctx, admin, "dat-a")
+	wantKind(t, "delete twice", err, catalog.NotFound)
+	// Numbers are never reused: versioned URLs are cached as immutable.
+	if v := publish(t, c, A, "dat-a", 3); v.Number != 3 || v.File == v1.File || v.File == v2.File {
+		t.Errorf("a new layer with the old id starts at version %d (%s), want 3", v.Number, v.File)
+	}
+	if _, err := c.DeleteLayer(ctx, admin, "dat-a"); err != nil {
+		t.Fatal(err)
+	}
+	if v := publish(t, c, A, "dat-a", 4); v.Number != 4 {
+		t.Errorf("after a second delete: version %d, want 4", v.Number)
+	}
+	last := must[[]catalog.AuditEntry](t)(c.Audit(ctx, 0))
+	found := false
+	for _, e := range last {
+		found = found || (e.Action == "layer.delete" && strings.Contains(string(e.Details), `"versions":2`))
+	}
+	if !found {
+		t.Error("no layer.delete audit entry")
+	}
 }

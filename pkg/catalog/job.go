@@ -180,7 +180,7 @@ func (c *Catalog) RecoverInterrupted(ctx context.Context, by Principal) (Recover
 	reason, _ := json.Marshal([]map[string]string{{"reason": "interrupted: the server stopped before this upload finished; upload it again"}})
 	err := c.write(ctx, func(tx *sql.Tx) error {
 		rec = Recovered{}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at`)
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, rowid`)
 		if err != nil {
 			return internal("recover", err)
 		}

@@ -140,7 +140,9 @@ func (c *Catalog) AddVersion(ctx context.Context, by Principal, id string, nv Ne
 			return err
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM versions WHERE layer = ?`, id).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT MAX(
+				(SELECT COALESCE(MAX(number), 0) FROM versions WHERE layer = ?),
+				(SELECT COALESCE(MAX(last_version), 0) FROM deleted_layers WHERE id = ?)) + 1`, id, id).Scan(&n); err != nil {
 			return internal("number version", err)
 		}
 		v = Version{Layer: id, Number: n, SourceHash: nv.SourceHash, Uploader: by.Actor(),
@@ -431,4 +433,55 @@ func (c *Catalog) Versions(ctx context.Context, id string) ([]Version, error) {
 		return nil, internal("list versions", err)
 	}
 	return out, nil
+}
+
+// DeleteLayer removes layer id and the records of all its versions (admin
+// only) and returns the version files for the caller to delete once the
+// layer is no longer served. Jobs and the audit log keep their history;
+// raw uploads are kept (other layers may share them). The id may be used
+// again afterwards; its version numbers go on from the deleted layer's.
+func (c *Catalog) DeleteLayer(ctx context.Context, by Principal, id string) (files []string, err error) {
+	if err := by.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	err = c.write(ctx, func(tx *sql.Tx) error {
+		l, err := c.layer(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT file FROM versions WHERE layer = ? ORDER BY number`, id)
+		if err != nil {
+			return internal("delete layer", err)
+		}
+		files = nil
+		for rows.Next() {
+			var f string
+			if err := rows.Scan(&f); err != nil {
+				rows.Close()
+				return internal("delete layer", err)
+			}
+			files = append(files, f)
+		}
+		rows.Close()
+		// Remember the last number: a layer made again under this id goes
+		// on from it, so no versioned URL ever names two contents.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deleted_layers (id, last_version, deleted_at)
+			VALUES (?, (SELECT COALESCE(MAX(number), 0) FROM versions WHERE layer = ?), ?)
+			ON CONFLICT (id) DO UPDATE SET last_version = MAX(last_version, excluded.last_version), deleted_at = excluded.deleted_at`,
+			id, id, fmtTime(c.now())); err != nil {
+			return internal("delete layer", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE layers SET current_version = NULL WHERE id = ?`, id); err != nil {
+			return internal("delete layer", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM versions WHERE layer = ?`, id); err != nil {
+			return internal("delete layer", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM layers WHERE id = ?`, id); err != nil {
+			return internal("delete layer", err)
+		}
+		return c.audit(ctx, tx, by, "layer.delete", "layer:"+id,
+			map[string]any{"owner": l.Owner, "title": l.Title, "versions": len(files), "current_version": l.CurrentVersion})
+	})
+	return files, err
 }

@@ -94,6 +94,16 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_state ON jobs(state);
 `,
+	// 3: the last version number of deleted layers, so that a layer made
+	// again under the same id never reuses a number (versioned tile URLs
+	// are cached as immutable).
+	`
+CREATE TABLE deleted_layers (
+	id           TEXT PRIMARY KEY,
+	last_version INTEGER NOT NULL,
+	deleted_at   TEXT NOT NULL
+);
+`,
 }
 
 // SchemaVersion is the schema version this binary writes.
