@@ -379,3 +379,60 @@ func TestAdminNewerSchema(t *testing.T) {
 		t.Errorf("stderr %q", r.stderr)
 	}
 }
+
+// TestAdminUserAddPrompt: on a terminal (a pseudo-terminal made by
+// util-linux's script), user add asks for the password twice; different
+// answers are refused with exit code 2. (That the terminal does not echo
+// is term.ReadPassword's work and is not asserted: the test's input is
+// queued before the prompt, when echo is still on.)
+func TestAdminUserAddPrompt(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("script (util-linux, Debian bsdutils) is required in CI")
+		}
+		t.Skip("no script command to make a pseudo-terminal")
+	}
+	bin := plantileBin(t)
+	data := t.TempDir()
+	const pw = "Mật khẩu dài lắm"
+	tty := func(input string, args ...string) (string, int) {
+		t.Helper()
+		line := bin
+		for _, a := range args {
+			line += " '" + a + "'"
+		}
+		cmd := exec.Command(script, "-qec", line, "/dev/null")
+		cmd.Env = append(os.Environ(), catalog.EnvDataDir+"="+data)
+		cmd.Stdin = strings.NewReader(input)
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return string(out), ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), 0
+	}
+	if out, code := tty("", "admin", "org", "add", "xa-a", "--name", "Xã A"); code != 0 {
+		t.Fatalf("org add: %d %s", code, out)
+	}
+	out, code := tty(pw+"\n"+pw+"\n", "admin", "user", "add", "lan", "--org", "xa-a")
+	if code != 0 || strings.Count(out, "Password") != 2 || !strings.Contains(out, "user lan added") {
+		t.Fatalf("user add on a terminal: exit %d\n%s", code, out)
+	}
+	out, code = tty(pw+"\n"+"something else\n", "admin", "user", "add", "minh", "--org", "xa-a")
+	if code != exitUsage || !strings.Contains(out, "passwords differ") {
+		t.Errorf("different passwords: exit %d\n%s", code, out)
+	}
+	cat, err := catalog.Open(data, catalog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	if _, err := cat.Login(context.Background(), "lan", pw); err != nil {
+		t.Errorf("login with the typed password: %v", err)
+	}
+	if _, err := cat.Login(context.Background(), "minh", pw); catalog.ErrorKind(err) != catalog.Unauthorized {
+		t.Errorf("minh exists after different passwords: %v", err)
+	}
+}
