@@ -23,6 +23,12 @@
 // even a hand-written SQL statement cannot rewrite history without dropping
 // the triggers first.
 //
+// Not audited, because they are bookkeeping rather than changes and an
+// attacker could otherwise grow the log at will: a token's last use
+// (recorded at most once a minute), sign-ins and failed sign-ins below the
+// lockout (a lockout is audited), and job progress within a state (job
+// state changes are audited).
+//
 // Secrets: only SHA-256 hashes of API tokens and argon2id hashes of
 // passwords are stored; both are compared in constant time. A token reads
 // "plt_<id>_<secret>": the id finds the row without scanning, the secret

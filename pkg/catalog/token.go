@@ -109,7 +109,9 @@ func TokenID(full string) string {
 	if !ok || len(id) != 2*tokenIDBytes || len(secret) != base64.RawURLEncoding.EncodedLen(tokenSecretLen) {
 		return ""
 	}
-	if _, err := hex.DecodeString(id); err != nil {
+	// Lowercase hex only: one spelling per id (hex.DecodeString would
+	// take uppercase too).
+	if strings.Trim(id, "0123456789abcdef") != "" {
 		return ""
 	}
 	return id
