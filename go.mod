@@ -14,8 +14,10 @@ require (
 	github.com/spf13/viper v1.21.0
 	github.com/tidwall/rtree v1.10.0
 	github.com/twpayne/go-proj/v11 v11.1.0
+	golang.org/x/crypto v0.37.0
 	golang.org/x/image v0.48.0
 	golang.org/x/sync v0.25.0
+	golang.org/x/term v0.44.0
 	golang.org/x/text v0.44.0
 )
 
@@ -44,8 +46,6 @@ require (
 	github.com/tidwall/geoindex v1.7.0 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/crypto v0.37.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/term v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
