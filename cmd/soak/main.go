@@ -306,10 +306,21 @@ loop:
 	fmt.Printf("soak: RSS after %s warm-up %d KiB, peak after %d KiB (%+.1f %%), last %d KiB (%+.1f %%)\n",
 		warm, base0, peak, pct(peak, base0), last, pct(last, base0))
 	errMu.Lock()
-	refused := strings.Count(stderr.String(), "refused")
-	logged5xx := strings.Count(stderr.String(), "level=ERROR")
+	refusedBy := map[string]int{}
+	refused, errLines := 0, 0
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			errLines++
+		}
+		if strings.Contains(line, "refused") {
+			refused++
+			if m := regexp.MustCompile(`tileset=(\S+)`).FindStringSubmatch(line); m != nil {
+				refusedBy[m[1]]++
+			}
+		}
+	}
 	errMu.Unlock()
-	fmt.Printf("soak: server log: %d refusal lines, %d error lines\n", refused, logged5xx)
+	fmt.Printf("soak: server log: %d error lines, refusals by tileset %v\n", errLines, refusedBy)
 
 	var problems []string
 	if crashed {
@@ -328,8 +339,11 @@ loop:
 	} else if pct(peak, base0) > 20 {
 		problems = append(problems, fmt.Sprintf("RSS grew %.1f %% after warm-up", pct(peak, base0)))
 	}
-	if actions["broken"] > 0 && refused == 0 {
+	if actions["broken"] > 0 && refusedBy["broken"] == 0 {
 		problems = append(problems, "the broken file was not refused in the log")
+	}
+	if n := refused - refusedBy["broken"]; n > 0 {
+		problems = append(problems, fmt.Sprintf("%d refusals of tilesets replaced in a supported way", n))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
