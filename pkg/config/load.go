@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -104,7 +105,11 @@ func Load(file string, fs *pflag.FlagSet) (Config, error) {
 	for i, o := range c.CORSOrigins {
 		c.CORSOrigins[i] = strings.TrimSpace(o)
 	}
-	// Likewise PLANTILE_TRUSTED_PROXIES="" trusts nobody.
+	// PLANTILE_TRUSTED_PROXIES="" trusts nobody (viper ignores empty
+	// variables, which would leave the default), unless the flag is set.
+	if v, ok := os.LookupEnv(EnvPrefix + "_TRUSTED_PROXIES"); ok && strings.TrimSpace(v) == "" && (fs == nil || !fs.Changed("trusted-proxy")) {
+		c.TrustedProxies = nil
+	}
 	c.TrustedProxies = slices.DeleteFunc(c.TrustedProxies, func(s string) bool { return strings.TrimSpace(s) == "" })
 	if err := c.Validate(); err != nil {
 		return c, err
