@@ -87,17 +87,18 @@ type Main struct {
 	// when Config.TilesDir is empty; default tiles.FS().
 	Embedded fs.FS
 
-	reg     *server.Registry
-	srv     *server.Server
-	ln      net.Listener
-	mln     net.Listener // metrics_listen, if set
-	url     string
-	demo    bool
-	cancel  context.CancelFunc
-	served  chan error
-	mserved chan error
-	bg      sync.WaitGroup     // background work (glyph warm-up) that Close waits for
-	stop    context.CancelFunc // stops background work
+	reg      *server.Registry
+	srv      *server.Server
+	ln       net.Listener
+	mln      net.Listener // metrics_listen, if set
+	url      string
+	demo     bool
+	cancel   context.CancelFunc
+	served   chan error
+	mserved  chan error
+	tmpSnaps string             // a temporary snapshot directory to remove on Close
+	bg       sync.WaitGroup     // background work (glyph warm-up) that Close waits for
+	stop     context.CancelFunc // stops background work
 }
 
 // Run loads the tilesets, starts listening and serving, and returns once
@@ -121,19 +122,30 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	bgctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stop = stop
-	cache, err := m.cacheDir()
-	if err != nil {
-		return err
-	}
+	cache, cerr := m.cacheDir()
 	dir := cfg.TilesDir
 	if dir == "" {
+		if cerr != nil {
+			return fmt.Errorf("serve: the bundled tilesets need a cache directory (set cache_dir or tiles_dir): %w", cerr)
+		}
 		if dir, err = m.extractDemo(cache); err != nil {
 			return err
 		}
 		m.demo = true
 	}
-	snaps := filepath.Join(cache, "snapshots")
-	sweepSnapshots(snaps)
+	var snaps string
+	if cerr == nil {
+		snaps = filepath.Join(cache, "snapshots")
+		sweepSnapshots(snaps)
+	} else {
+		// No cache directory (a service without HOME): a private
+		// temporary one, removed on Close.
+		if snaps, err = os.MkdirTemp("", "plantile-snapshots-"); err != nil {
+			return fmt.Errorf("serve: snapshot directory: %w", err)
+		}
+		m.tmpSnaps = snaps
+		m.Logger.Warn("serve: no cache_dir; tileset snapshots go to a temporary directory (may be RAM-backed)", "dir", snaps)
+	}
 	m.reg = server.NewRegistry(dir, server.RegistryOptions{
 		Logger:      m.Logger,
 		CacheBytes:  int64(cfg.TileCacheMB) << 20,
@@ -210,7 +222,7 @@ func (m *Main) cacheDir() (string, error) {
 	}
 	uc, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("serve: no cache directory (set cache_dir): %w", err)
+		return "", err
 	}
 	return filepath.Join(uc, "plantile"), nil
 }
@@ -435,6 +447,10 @@ func (m *Main) Close() error {
 		if cerr := m.reg.Close(); err == nil {
 			err = cerr
 		}
+	}
+	if m.tmpSnaps != "" {
+		os.RemoveAll(m.tmpSnaps) // snapshots are unlinked once open; open ones live on until closed
+		m.tmpSnaps = ""
 	}
 	return err
 }
