@@ -83,7 +83,7 @@ lint: deps-build ## gofmt -s and go vet must be silent
 
 # Packages whose concurrency (hot reload, caches, shared indexes) is tested
 # again under the race detector by `make test`.
-RACE_PKGS := ./pkg/server/... ./pkg/index/... ./pkg/mbtiles/...
+RACE_PKGS := ./pkg/server/... ./pkg/index/...
 
 .PHONY: test
 test: deps-test lint build ## install what is missing and run every test (Go, fuzz corpora, browser)
