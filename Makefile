@@ -81,10 +81,20 @@ lint: deps-build ## gofmt -s and go vet must be silent
 	@out=$$(gofmt -s -l cmd pkg tiles styles web/*.go); if [ -n "$$out" ]; then echo "gofmt -s needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# Packages whose concurrency (hot reload, caches, shared indexes) is tested
+# again under the race detector by `make test`.
+RACE_PKGS := ./pkg/server/... ./pkg/index/...
+
 .PHONY: test
 test: deps-test lint build ## install what is missing and run every test (Go, fuzz corpora, browser)
 	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 	cd web && PLANTILE_BIN=$(CURDIR)/$(BIN) npm test
+
+.PHONY: soak
+SOAK_DURATION ?= 10m
+soak: build ## mixed load on loopback while tilesets are replaced (rename, cp, VACUUM, broken file) for SOAK_DURATION
+	$(GO) run ./cmd/soak -bin $(BIN) -duration $(SOAK_DURATION)
 
 .PHONY: fuzz
 FUZZTIME ?= 60s

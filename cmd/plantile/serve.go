@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -84,13 +87,18 @@ type Main struct {
 	// when Config.TilesDir is empty; default tiles.FS().
 	Embedded fs.FS
 
-	reg    *server.Registry
-	srv    *server.Server
-	ln     net.Listener
-	url    string
-	demo   bool
-	cancel context.CancelFunc
-	served chan error
+	reg      *server.Registry
+	srv      *server.Server
+	ln       net.Listener
+	mln      net.Listener // metrics_listen, if set
+	url      string
+	demo     bool
+	cancel   context.CancelFunc
+	served   chan error
+	mserved  chan error
+	tmpSnaps string             // a temporary snapshot directory to remove on Close
+	bg       sync.WaitGroup     // background work (glyph warm-up) that Close waits for
+	stop     context.CancelFunc // stops background work
 }
 
 // Run loads the tilesets, starts listening and serving, and returns once
@@ -112,14 +120,38 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}()
 
+	bgctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stop = stop
+	cache, cerr := m.cacheDir()
 	dir := cfg.TilesDir
 	if dir == "" {
-		if dir, err = m.extractDemo(); err != nil {
+		if cerr != nil {
+			return fmt.Errorf("serve: the bundled tilesets need a cache directory (set cache_dir or tiles_dir): %w", cerr)
+		}
+		if dir, err = m.extractDemo(cache); err != nil {
 			return err
 		}
 		m.demo = true
 	}
-	m.reg = server.NewRegistry(dir, server.RegistryOptions{Logger: m.Logger, CacheBytes: int64(cfg.TileCacheMB) << 20})
+	var snaps string
+	if cerr == nil {
+		snaps = filepath.Join(cache, "snapshots")
+		sweepSnapshots(snaps)
+	} else {
+		// No cache directory (a service without HOME): a private
+		// temporary one, removed on Close.
+		if snaps, err = os.MkdirTemp("", "plantile-snapshots-"); err != nil {
+			return fmt.Errorf("serve: snapshot directory: %w", err)
+		}
+		m.tmpSnaps = snaps
+		m.Logger.Warn("serve: no cache_dir; tileset snapshots go to a temporary directory (may be RAM-backed)", "dir", snaps)
+	}
+	m.reg = server.NewRegistry(dir, server.RegistryOptions{
+		Logger:      m.Logger,
+		CacheBytes:  int64(cfg.TileCacheMB) << 20,
+		SnapshotDir: snaps,
+		Settle:      cfg.ReloadSettle,
+	})
 	if err := m.reg.Reload(ctx); err != nil {
 		var le *server.LoadError
 		if !errors.As(err, &le) {
@@ -129,7 +161,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 
 	opts := server.Options{Config: cfg, Tilesets: m.reg, Logger: m.Logger}
-	if opts.Styles, opts.Glyphs, opts.Web, err = m.assets(); err != nil {
+	if opts.Styles, opts.Glyphs, opts.Web, err = m.assets(bgctx); err != nil {
 		return err
 	}
 	if m.srv, err = server.New(opts); err != nil {
@@ -141,10 +173,23 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.url = displayURL(cfg.PublicURL, m.ln.Addr())
 	m.Logger.Info("serve: listening", "listen", m.ln.Addr().String(), "url", m.url)
 
+	switch cfg.MetricsListen {
+	case "", "off":
+	default:
+		if m.mln, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			return fmt.Errorf("serve: metrics_listen: %w", err)
+		}
+		m.Logger.Info("serve: metrics", "listen", m.mln.Addr().String())
+	}
+
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.srv.Serve(sctx, m.ln) }()
+	if m.mln != nil {
+		m.mserved = make(chan error, 1)
+		go func() { m.mserved <- m.srv.ServeMetrics(sctx, m.mln) }()
+	}
 	go m.reg.Run(sctx, cfg.ReloadInterval)
 
 	var names []string
@@ -169,27 +214,57 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
-// extractDemo copies the bundled tilesets into the cache directory and
-// returns the directory. Files of tilesets no longer bundled are removed.
-func (m *Main) extractDemo() (string, error) {
-	cache := m.Config.CacheDir
-	if cache == "" {
-		uc, err := os.UserCacheDir()
-		if err != nil {
-			return "", fmt.Errorf("serve: no cache directory for the bundled tilesets (set cache_dir or tiles_dir): %w", err)
-		}
-		cache = filepath.Join(uc, "plantile")
+// cacheDir returns the cache directory: cache_dir, else the user cache
+// directory's plantile.
+func (m *Main) cacheDir() (string, error) {
+	if m.Config.CacheDir != "" {
+		return m.Config.CacheDir, nil
 	}
+	uc, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(uc, "plantile"), nil
+}
+
+// sweepSnapshots removes tileset snapshots a killed process left behind
+// (they are unlinked once open, so only a copy cut short remains). Only
+// names the Registry gives its copies are touched.
+func sweepSnapshots(dir string) {
+	old, _ := filepath.Glob(filepath.Join(dir, ".snapshot-*.mbtiles"))
+	for _, p := range old {
+		os.Remove(p)
+	}
+}
+
+// manifestName is the file, in the directory the bundled tilesets are
+// unpacked to, that lists what serve put there: only those files are ever
+// removed.
+const manifestName = ".plantile-extracted"
+
+// extractDemo copies the bundled tilesets into cache/tiles and returns
+// that directory. A file that an earlier run unpacked (listed in the
+// manifest, with the same content) and that is no longer bundled is
+// removed; any other file is left alone, whoever put it there.
+func (m *Main) extractDemo(cache string) (string, error) {
 	dir := filepath.Join(cache, "tiles")
 	names, err := server.ExtractTilesets(m.Embedded, dir)
 	if err != nil {
 		return "", fmt.Errorf("serve: %w", err)
 	}
-	old, _ := filepath.Glob(filepath.Join(dir, "*"+server.Ext))
-	for _, p := range old {
-		if !slices.Contains(names, strings.TrimSuffix(filepath.Base(p), server.Ext)) {
+	manifest := filepath.Join(dir, manifestName)
+	prev, _ := readManifest(manifest)
+	for name, sum := range prev {
+		if slices.Contains(names, name) || !validManifestName(name) {
+			continue
+		}
+		p := filepath.Join(dir, name+server.Ext)
+		if have, err := fileSum(p); err == nil && have == sum {
 			os.Remove(p)
 		}
+	}
+	if err := writeManifest(manifest, dir, names); err != nil {
+		m.Logger.Warn("serve: cannot record the unpacked tilesets; they will not be cleaned up", "err", err)
 	}
 	if len(names) == 0 {
 		m.Logger.Warn("serve: this binary bundles no demo tileset; build them (make) or pass --tiles DIR")
@@ -197,9 +272,61 @@ func (m *Main) extractDemo() (string, error) {
 	return dir, nil
 }
 
+// validManifestName keeps a manifest line from naming a file outside the
+// directory.
+func validManifestName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, `/\`) && name != "." && name != ".."
+}
+
+// readManifest reads "SHA256 NAME" lines.
+func readManifest(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		sum, name, ok := strings.Cut(line, " ")
+		if ok {
+			out[name] = sum
+		}
+	}
+	return out, nil
+}
+
+// writeManifest records the unpacked files with their SHA-256.
+func writeManifest(path, dir string, names []string) error {
+	var b strings.Builder
+	for _, n := range names {
+		sum, err := fileSum(filepath.Join(dir, n+server.Ext))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %s\n", sum, n)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func fileSum(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // assets returns the styles, glyphs and web map: the bundled ones unless a
 // directory overrides them.
-func (m *Main) assets() (fs.FS, server.GlyphSource, fs.FS, error) {
+func (m *Main) assets(ctx context.Context) (fs.FS, server.GlyphSource, fs.FS, error) {
 	cfg := m.Config
 	st := styles.FS()
 	if cfg.StylesDir != "" {
@@ -221,10 +348,16 @@ func (m *Main) assets() (fs.FS, server.GlyphSource, fs.FS, error) {
 		// Render the ranges every Vietnamese label needs (Basic Latin,
 		// Latin Extended with ơ ư đ, combining marks, Latin Extended
 		// Additional with the toned vowels) in the background: a first
-		// render takes tens of milliseconds a range.
+		// render takes tens of milliseconds a range. Close stops it and
+		// waits for it.
+		m.bg.Add(1)
 		go func() {
+			defer m.bg.Done()
 			for _, stack := range set.Fontstacks() {
 				for _, start := range []int{0, 256, 768, 7680} {
+					if ctx.Err() != nil {
+						return
+					}
 					if _, err := set.Range(stack, start); err != nil {
 						m.Logger.Warn("serve: glyph warm-up", "fontstack", stack, "start", start, "err", err)
 						return
@@ -253,6 +386,15 @@ func displayURL(public string, addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// MetricsURL returns the base URL of the metrics listener, "" when
+// metrics_listen is not an address.
+func (m *Main) MetricsURL() string {
+	if m.mln == nil {
+		return ""
+	}
+	return displayURL("", m.mln.Addr())
 }
 
 // URL returns the base URL the server answers at (after Run).
@@ -289,10 +431,26 @@ func (m *Main) Close() error {
 	} else if m.ln != nil {
 		m.ln.Close()
 	}
+	if m.mserved != nil {
+		if merr := <-m.mserved; err == nil {
+			err = merr
+		}
+		m.mserved = nil
+	} else if m.mln != nil {
+		m.mln.Close()
+	}
+	if m.stop != nil {
+		m.stop()
+	}
+	m.bg.Wait()
 	if m.reg != nil {
 		if cerr := m.reg.Close(); err == nil {
 			err = cerr
 		}
+	}
+	if m.tmpSnaps != "" {
+		os.RemoveAll(m.tmpSnaps) // snapshots are unlinked once open; open ones live on until closed
+		m.tmpSnaps = ""
 	}
 	return err
 }
@@ -315,6 +473,7 @@ func (m *Main) RunUntilDone(ctx context.Context) error {
 			m.Reload(ctx)
 		case err := <-m.served:
 			// The server stopped by itself (the listener failed).
+			m.cancel() // stops the metrics listener and background work
 			m.cancel = nil
 			m.Close()
 			return err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,7 +44,8 @@ func TestMainServesEmbeddedDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := t.TempDir()
-	// A tileset left from an older binary is removed.
+	// A file serve did not put there is never removed (it is not served
+	// either: the directory belongs to serve).
 	if err := os.MkdirAll(filepath.Join(cache, "tiles"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func TestMainServesEmbeddedDemo(t *testing.T) {
 			}
 		}
 		if res, _ := get(t, m.URL()+"/tiles/old.json"); res.StatusCode != 404 {
-			t.Errorf("stale tileset served: %d", res.StatusCode)
+			t.Errorf("broken tileset served: %d", res.StatusCode)
 		}
 		if err := m.Close(); err != nil {
 			t.Fatal(err)
@@ -89,6 +91,127 @@ func TestMainServesEmbeddedDemo(t *testing.T) {
 			t.Error("the unchanged bundled tileset was rewritten at the second start")
 		}
 		mtime = fi.ModTime()
+		if _, err := os.Stat(filepath.Join(cache, "tiles", "old.mbtiles")); err != nil {
+			t.Errorf("run %d: a file serve did not unpack was removed: %v", run, err)
+		}
+	}
+}
+
+// TestCacheDirRemovesOnlyItsOwn: `serve --cache-dir DIR` without --tiles
+// removes a bundled tileset it unpacked earlier once the binary no longer
+// bundles it, and nothing else: not another *.mbtiles in DIR/tiles, not
+// one it unpacked that someone has since changed. It used to delete every
+// *.mbtiles there it did not bundle.
+func TestCacheDirRemovesOnlyItsOwn(t *testing.T) {
+	v1, v2 := t.TempDir(), t.TempDir()
+	for _, f := range []struct{ dir, name string }{{v1, "sonla"}, {v1, "gone"}, {v1, "edited"}, {v2, "sonla"}} {
+		if _, err := servertest.WriteTileset(filepath.Join(f.dir, f.name+".mbtiles"), servertest.Spec{MaxZoom: 1, Version: f.name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cache := t.TempDir()
+	tiles := filepath.Join(cache, "tiles")
+	start := func(bundle string) {
+		t.Helper()
+		cfg := config.Default()
+		cfg.Listen, cfg.CacheDir = "127.0.0.1:0", cache
+		m := &Main{Config: cfg, Embedded: os.DirFS(bundle)}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start(v1)
+	// The operator's own file, and an unpacked one edited since.
+	if err := copyFileTo(filepath.Join(v1, "gone.mbtiles"), filepath.Join(tiles, "mine.mbtiles")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(tiles, "edited.mbtiles"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("operator's change"))
+	f.Close()
+	start(v2)
+	for name, want := range map[string]bool{"sonla": true, "gone": false, "edited": true, "mine": true} {
+		_, err := os.Stat(filepath.Join(tiles, name+".mbtiles"))
+		if have := err == nil; have != want {
+			t.Errorf("%s.mbtiles exists: %v, want %v", name, have, want)
+		}
+	}
+}
+
+func copyFileTo(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
+// TestCloseStopsGlyphWarmUp: Close returns only once the background glyph
+// rendering has stopped (it used to outlive Close).
+func TestCloseStopsGlyphWarmUp(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := servertest.WriteTileset(filepath.Join(dir, "a.mbtiles"), servertest.Spec{MaxZoom: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		cfg := config.Default()
+		cfg.Listen, cfg.TilesDir, cfg.CacheDir = "127.0.0.1:0", dir, t.TempDir()
+		m := &Main{Config: cfg}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 1<<20)
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		if strings.Contains(stacks, "plantile/pkg/glyphs.") {
+			t.Fatalf("a goroutine is still rendering glyphs after Close:\n%s", stacks)
+		}
+	}
+}
+
+// TestMetricsListen: with metrics_listen an address, /metrics answers
+// there and not on the main listener; "off" serves it nowhere.
+func TestMetricsListen(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		listen           string
+		main, separately int
+	}{
+		{"", 200, 0},
+		{"127.0.0.1:0", 404, 200},
+		{"off", 404, 0},
+	} {
+		cfg := config.Default()
+		cfg.Listen, cfg.TilesDir, cfg.CacheDir, cfg.FontsDir = "127.0.0.1:0", dir, t.TempDir(), t.TempDir()
+		cfg.MetricsListen = tt.listen
+		m := &Main{Config: cfg}
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := get(t, m.URL()+"/metrics"); res.StatusCode != tt.main {
+			t.Errorf("metrics_listen %q: main /metrics %d, want %d", tt.listen, res.StatusCode, tt.main)
+		}
+		if tt.separately != 0 {
+			res, body := get(t, m.MetricsURL()+"/metrics")
+			if res.StatusCode != tt.separately || !strings.Contains(string(body), "plantile_tile_cache_bytes") {
+				t.Errorf("metrics listener: %d\n%.300s", res.StatusCode, body)
+			}
+			if res, _ := get(t, m.MetricsURL()+"/tiles"); res.StatusCode != 404 {
+				t.Errorf("metrics listener serves /tiles: %d", res.StatusCode)
+			}
+		} else if m.MetricsURL() != "" {
+			t.Errorf("metrics URL %q", m.MetricsURL())
+		}
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

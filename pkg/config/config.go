@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -61,8 +62,27 @@ type Config struct {
 	// replaced and deleted tilesets; 0 disables polling (SIGHUP still
 	// reloads).
 	ReloadInterval time.Duration `mapstructure:"reload_interval"`
+	// ReloadSettle is how long a changed tileset file must stay unchanged
+	// before it is loaded (a file being copied in place keeps changing);
+	// until then the previous version serves. 0 loads at once.
+	ReloadSettle time.Duration `mapstructure:"reload_settle"`
 	// TileCacheMB bounds the in-memory cache of tiles, in MiB; 0 disables it.
 	TileCacheMB int `mapstructure:"tile_cache_mb"`
+	// MaxTileMB bounds the decompressed size of a tile sent to a client
+	// that does not accept gzip, in MiB; a larger tile is answered 406
+	// (ask with Accept-Encoding: gzip) instead of being inflated in memory.
+	MaxTileMB int `mapstructure:"max_tile_mb"`
+
+	// TrustedProxies lists the IP addresses and CIDR ranges whose
+	// Forwarded and X-Forwarded-* headers are believed (the reverse
+	// proxies in front of the server). The default is loopback only, for a
+	// proxy on the same machine; an empty list trusts nobody. Requests
+	// from other addresses get URLs built from their Host header.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// MetricsListen is where /metrics is served: "" on the main listener,
+	// a host:port for a listener of its own (then not on the main one), or
+	// "off" for nowhere.
+	MetricsListen string `mapstructure:"metrics_listen"`
 
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `mapstructure:"log_level"`
@@ -83,7 +103,10 @@ func Default() Config {
 		RequestTimeout:    10 * time.Second,
 		ShutdownTimeout:   15 * time.Second,
 		ReloadInterval:    2 * time.Second,
+		ReloadSettle:      time.Second,
 		TileCacheMB:       64,
+		MaxTileMB:         16,
+		TrustedProxies:    []string{"127.0.0.0/8", "::1"},
 		LogLevel:          "info",
 		LogFormat:         "text",
 		AccessLog:         true,
@@ -173,6 +196,28 @@ func (c Config) Validate() error {
 	if c.TileCacheMB < 0 {
 		bad("tile_cache_mb", strconv.Itoa(c.TileCacheMB), "must not be negative (0 disables the cache)")
 	}
+	if c.ReloadSettle < 0 {
+		bad("reload_settle", c.ReloadSettle.String(), "must not be negative (0 loads a changed file at once)")
+	}
+	if c.MaxTileMB <= 0 || c.MaxTileMB > 1024 {
+		bad("max_tile_mb", strconv.Itoa(c.MaxTileMB), "must be from 1 to 1024")
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := ParsePrefix(p); err != nil {
+			bad("trusted_proxies", p, "want an IP address or a CIDR range such as 10.0.0.0/8")
+		}
+	}
+	switch c.MetricsListen {
+	case "", "off":
+	default:
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			bad("metrics_listen", c.MetricsListen, `want "", "off" or host:port such as 127.0.0.1:9090`)
+		} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			bad("metrics_listen", c.MetricsListen, "port must be a number from 0 to 65535")
+		} else if c.MetricsListen == c.Listen && p != 0 {
+			bad("metrics_listen", c.MetricsListen, "must differ from listen (use \"\" to serve metrics there)")
+		}
+	}
 	if _, err := c.Level(); err != nil {
 		bad("log_level", c.LogLevel, "want debug, info, warn or error")
 	}
@@ -180,6 +225,25 @@ func (c Config) Validate() error {
 		bad("log_format", c.LogFormat, "want text or json")
 	}
 	return errors.Join(errs...)
+}
+
+// ParsePrefix parses a trusted_proxies entry: a CIDR range, or one IP
+// address (a range of one).
+func ParsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("config: %w", err)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("config: %w", err)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // Level returns LogLevel as a slog.Level.

@@ -199,3 +199,53 @@ func TestKeys(t *testing.T) {
 		t.Errorf("Keys() = %v", ks)
 	}
 }
+
+// TestHardeningKeys: trusted_proxies, metrics_listen, max_tile_mb and
+// reload_settle load from the file, the environment and flags, and bad
+// values are refused by key.
+func TestHardeningKeys(t *testing.T) {
+	file := writeYAML(t, "trusted_proxies: [10.0.0.0/8, 192.168.1.7]\nmetrics_listen: 127.0.0.1:9090\nmax_tile_mb: 4\nreload_settle: 3s\n")
+	c, err := config.Load(file, flags(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.TrustedProxies, []string{"10.0.0.0/8", "192.168.1.7"}) || c.MetricsListen != "127.0.0.1:9090" || c.MaxTileMB != 4 || c.ReloadSettle != 3*time.Second {
+		t.Errorf("from file: %+v", c)
+	}
+	t.Setenv("PLANTILE_TRUSTED_PROXIES", "")
+	if c, err = config.Load("", flags(t)); err != nil || len(c.TrustedProxies) != 0 {
+		t.Errorf("empty environment variable: %v, %v (want nobody trusted)", c.TrustedProxies, err)
+	}
+	t.Setenv("PLANTILE_TRUSTED_PROXIES", "10.1.2.3,fd00::/8")
+	if c, err = config.Load("", flags(t)); err != nil || !slices.Equal(c.TrustedProxies, []string{"10.1.2.3", "fd00::/8"}) {
+		t.Errorf("environment list: %v, %v", c.TrustedProxies, err)
+	}
+	if c, err = config.Load("", flags(t, "--trusted-proxy", "172.16.0.0/12", "--metrics-listen", "off")); err != nil || !slices.Equal(c.TrustedProxies, []string{"172.16.0.0/12"}) || c.MetricsListen != "off" {
+		t.Errorf("flags: %v %q, %v", c.TrustedProxies, c.MetricsListen, err)
+	}
+	for _, tt := range []struct {
+		key string
+		set func(*config.Config)
+	}{
+		{"trusted_proxies", func(c *config.Config) { c.TrustedProxies = []string{"10.0.0.0/33"} }},
+		{"trusted_proxies", func(c *config.Config) { c.TrustedProxies = []string{"proxy.example"} }},
+		{"metrics_listen", func(c *config.Config) { c.MetricsListen = "on" }},
+		{"metrics_listen", func(c *config.Config) { c.MetricsListen = c.Listen }},
+		{"max_tile_mb", func(c *config.Config) { c.MaxTileMB = 0 }},
+		{"reload_settle", func(c *config.Config) { c.ReloadSettle = -time.Second }},
+	} {
+		c := config.Default()
+		tt.set(&c)
+		var fe *config.FieldError
+		if err := c.Validate(); !errors.As(err, &fe) || fe.Key != tt.key {
+			t.Errorf("%s: Validate() = %v", tt.key, err)
+		}
+	}
+}
+
+func TestTrustNobodyFromFile(t *testing.T) {
+	c, err := config.Load(writeYAML(t, "trusted_proxies: []\n"), flags(t))
+	if err != nil || len(c.TrustedProxies) != 0 {
+		t.Errorf("trusted_proxies: [] gave %v, %v", c.TrustedProxies, err)
+	}
+}

@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -16,11 +18,12 @@ const EnvPrefix = "PLANTILE"
 // flagKeys maps command line flag names to configuration keys; flags not
 // listed here use the key with "_" replaced by "-".
 var flagKeys = map[string]string{
-	"tiles":       "tiles_dir",
-	"styles":      "styles_dir",
-	"fonts":       "fonts_dir",
-	"web":         "web_dir",
-	"cors-origin": "cors_origins",
+	"tiles":         "tiles_dir",
+	"styles":        "styles_dir",
+	"fonts":         "fonts_dir",
+	"web":           "web_dir",
+	"cors-origin":   "cors_origins",
+	"trusted-proxy": "trusted_proxies",
 }
 
 // AddFlags declares the serve flags on fs, with the defaults of Default.
@@ -40,7 +43,11 @@ func AddFlags(fs *pflag.FlagSet) {
 	fs.StringSlice("cors-origin", d.CORSOrigins, "origins allowed by CORS (repeat or comma-separate; * for any)")
 	fs.Duration("request-timeout", d.RequestTimeout, "time limit of one request")
 	fs.Duration("reload-interval", d.ReloadInterval, "how often the tiles directory is polled (0: only on SIGHUP)")
+	fs.Duration("reload-settle", d.ReloadSettle, "how long a changed tileset must stay unchanged before it is loaded")
 	fs.Int("tile-cache-mb", d.TileCacheMB, "in-memory tile cache size in MiB (0: off)")
+	fs.Int("max-tile-mb", d.MaxTileMB, "largest decompressed tile sent to clients without gzip, in MiB")
+	fs.StringSlice("trusted-proxy", d.TrustedProxies, "IPs or CIDRs whose Forwarded/X-Forwarded-* headers are believed (repeat or comma-separate)")
+	fs.String("metrics-listen", d.MetricsListen, `where /metrics is served: "" main listener, host:port its own, "off" nowhere`)
 	fs.String("log-level", d.LogLevel, "debug, info, warn or error")
 	fs.String("log-format", d.LogFormat, "text or json")
 	fs.Bool("access-log", d.AccessLog, "log every request")
@@ -98,6 +105,12 @@ func Load(file string, fs *pflag.FlagSet) (Config, error) {
 	for i, o := range c.CORSOrigins {
 		c.CORSOrigins[i] = strings.TrimSpace(o)
 	}
+	// PLANTILE_TRUSTED_PROXIES="" trusts nobody (viper ignores empty
+	// variables, which would leave the default), unless the flag is set.
+	if v, ok := os.LookupEnv(EnvPrefix + "_TRUSTED_PROXIES"); ok && strings.TrimSpace(v) == "" && (fs == nil || !fs.Changed("trusted-proxy")) {
+		c.TrustedProxies = nil
+	}
+	c.TrustedProxies = slices.DeleteFunc(c.TrustedProxies, func(s string) bool { return strings.TrimSpace(s) == "" })
 	if err := c.Validate(); err != nil {
 		return c, err
 	}

@@ -33,6 +33,9 @@ var (
 	ErrBadRange = errors.New("glyphs: bad range")
 	// ErrNoFont is returned by New when it is given no font.
 	ErrNoFont = errors.New("glyphs: no font")
+	// ErrUnknownFont is returned by Range for a fontstack that names no
+	// font of the set.
+	ErrUnknownFont = errors.New("glyphs: no such font")
 )
 
 // face is one parsed font and the fontstack name it answers to.
@@ -44,6 +47,9 @@ type face struct {
 
 // Set renders glyph ranges from a fixed set of fonts. It is safe for
 // concurrent use; each range is rendered once and then served from memory.
+// The cache is keyed by font, not by the fontstack as requested, so it is
+// bounded by the fonts of the set times the 4,352 ranges of Unicode
+// whatever clients ask (most ranges of a font are empty: a few bytes).
 type Set struct {
 	faces []*face // in the order given to New; faces[0] is the default
 
@@ -53,13 +59,12 @@ type Set struct {
 }
 
 type cacheKey struct {
-	stack string
+	face  *face
 	start int
 }
 
 // New parses TrueType/OpenType fonts. Each answers to the fontstack name
-// "<family> <subfamily>" from its name table, e.g. "Noto Sans Regular". The
-// first font is the default for fontstacks naming no font of the set.
+// "<family> <subfamily>" from its name table, e.g. "Noto Sans Regular".
 func New(fonts ...[]byte) (*Set, error) {
 	if len(fonts) == 0 {
 		return nil, ErrNoFont
@@ -101,7 +106,7 @@ func (s *Set) Fontstacks() []string {
 }
 
 // Has reports whether one of the comma-separated names in fontstack is a
-// font of the set (and would not fall back to the default).
+// font of the set (Range answers it).
 func (s *Set) Has(fontstack string) bool {
 	return s.lookup(fontstack) != nil
 }
@@ -144,23 +149,25 @@ func checkStart(start int) error {
 // Range returns the glyphs protobuf for the 256 code points from start in
 // fontstack. The fontstack may list several comma-separated names (as
 // MapLibre sends "text-font" arrays); the first font of the set named there
-// renders the range, and if none is, the default font does, so labels still
-// appear for styles written for other fonts. The message carries the
-// fontstack as requested. Code points the font lacks are left out, as
-// MapLibre expects. The returned slice is shared: do not modify it.
+// renders the range. A fontstack naming no font of the set is refused with
+// ErrUnknownFont: answering every name with the default font would let any
+// client fill memory with one cached copy per invented name. The message
+// carries the name of the font that rendered it. Code points the font
+// lacks are left out, as MapLibre expects. The returned slice is shared: do
+// not modify it.
 func (s *Set) Range(fontstack string, start int) ([]byte, error) {
 	if err := checkStart(start); err != nil {
 		return nil, err
 	}
-	key := cacheKey{fontstack, start}
+	f := s.lookup(fontstack)
+	if f == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownFont, fontstack)
+	}
+	key := cacheKey{f, start}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b, ok := s.cache[key]; ok {
 		return b, nil
-	}
-	f := s.lookup(fontstack)
-	if f == nil {
-		f = s.faces[0]
 	}
 	var gs []glyph
 	for r := rune(start); r < rune(start+RangeSize); r++ {
@@ -172,7 +179,7 @@ func (s *Set) Range(fontstack string, start int) ([]byte, error) {
 			gs = append(gs, g)
 		}
 	}
-	b := encodeRange(fontstack, fmt.Sprintf("%d-%d", start, start+RangeSize-1), gs)
+	b := encodeRange(f.name, fmt.Sprintf("%d-%d", start, start+RangeSize-1), gs)
 	s.cache[key] = b
 	return b, nil
 }

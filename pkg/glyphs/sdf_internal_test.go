@@ -1,6 +1,7 @@
 package glyphs
 
 import (
+	"fmt"
 	"image"
 	"math"
 	"testing"
@@ -60,5 +61,28 @@ func TestEDT1D(t *testing.T) {
 		if tr.d[q] != want {
 			t.Errorf("d[%d] = %v, want %v", q, tr.d[q], want)
 		}
+	}
+}
+
+// TestCacheBoundedByFonts: however many fontstack spellings clients send,
+// the cache holds one entry per font and range.
+func TestCacheBoundedByFonts(t *testing.T) {
+	s := &Set{cache: map[cacheKey][]byte{}}
+	s.faces = []*face{{name: "A Regular"}, {name: "B Bold"}}
+	// Pre-fill so that no rendering (which needs real fonts) happens.
+	for _, f := range s.faces {
+		s.cache[cacheKey{f, 0}] = []byte{1}
+	}
+	for i := range 2000 {
+		for _, stack := range []string{
+			fmt.Sprintf("Unknown %d,A Regular", i),
+			fmt.Sprintf("b bold, Other %d", i),
+			fmt.Sprintf("Nothing %d", i),
+		} {
+			s.Range(stack, 0)
+		}
+	}
+	if len(s.cache) != 2 {
+		t.Errorf("cache has %d entries after 6,000 fontstack names, want 2", len(s.cache))
 	}
 }

@@ -18,13 +18,19 @@ import (
 //
 // A Reader is pinned to the file it opened: when a build replaces the file
 // at the same path by rename, the Reader keeps reading the old one until it
-// is closed. That is what hot reload needs (open the new file, swap, close
-// the old Reader) and it is why the file may be opened "immutable": the
-// inode a Reader reads never changes, only the name moves on. The flip side:
-// a file written in place by another tool while a Reader is open, or one in
-// WAL mode that was never checkpointed, is read as it stands on disk.
+// is closed (all its connections are opened at once, to one inode).
+//
+// Two ways to open, because a file someone else may write must never be
+// memory-mapped: SQLite reads a mapped page with a plain memory access, and
+// when another process truncates the file (cp, rsync --inplace, an in-place
+// VACUUM) that access raises SIGBUS inside cgo, which Go cannot recover
+// from: the process dies. Open reads the file in place through pread with
+// SQLite's locking, so a concurrent writer gives errors, never a crash.
+// OpenSnapshot copies the file into a private directory first and serves
+// the copy memory-mapped and "immutable": nobody else can write it.
 type Reader struct {
-	path  string
+	path  string   // the path the caller named
+	file  string   // the file SQLite reads: path, or the private snapshot
 	pin   *os.File // holds the inode open so that its number is not reused
 	db    *sql.DB
 	stmt  *sql.Stmt
@@ -34,32 +40,40 @@ type Reader struct {
 
 // Open opens the MBTiles file at path read-only and checks that it holds
 // vector tiles: a metadata table, a tiles table or view, and format=pbf.
+// The file is read in place without memory mapping, with SQLite's locks, so
+// that another process writing it cannot crash this one; see OpenSnapshot
+// for serving.
 func Open(path string) (*Reader, error) {
 	pin, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("mbtiles: open %s: %w", path, err)
 	}
-	r := &Reader{path: path, pin: pin}
-	if err := r.init(); err != nil {
+	r := &Reader{path: path, file: path, pin: pin}
+	if err := r.init(false); err != nil {
 		r.Close()
 		return nil, fmt.Errorf("mbtiles: open %s: %w", path, err)
 	}
 	return r, nil
 }
 
-func (r *Reader) init() error {
+func (r *Reader) init(private bool) error {
 	fi, err := r.pin.Stat()
 	if err != nil {
 		return err
 	}
-	// immutable=1: no locks, no journal lookups, no change detection; the
-	// file never changes under a Reader because writers only ever rename a
-	// new file into place.
 	c := &connector{
-		dsn:  "file:" + uriPath(r.path) + "?mode=ro&immutable=1",
-		path: r.path,
+		path: r.file,
 		pin:  fi,
 		drv:  &sqlite3.SQLiteDriver{},
+	}
+	if private {
+		// immutable=1: no locks, no journal lookups, no change detection,
+		// and the file is memory-mapped: only for a private snapshot, which
+		// nobody else writes.
+		c.dsn = "file:" + uriPath(r.file) + "?mode=ro&immutable=1"
+		c.mmap = 1 << 30
+	} else {
+		c.dsn = "file:" + uriPath(r.file) + "?mode=ro"
 	}
 	db := sql.OpenDB(c)
 	r.db = db
@@ -92,6 +106,7 @@ type connector struct {
 	dsn  string
 	path string
 	pin  os.FileInfo
+	mmap int64 // PRAGMA mmap_size; 0 for a file others may write
 	drv  *sqlite3.SQLiteDriver
 }
 
@@ -109,9 +124,10 @@ func (c *connector) Connect(context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, err
 	}
-	// Memory-map the file: tile reads become memory copies instead of a
-	// pread per page, and all connections share the kernel's page cache.
-	if _, err := conn.(*sqlite3.SQLiteConn).Exec(`PRAGMA mmap_size = 1073741824`, nil); err != nil {
+	// A private snapshot is memory-mapped: tile reads become memory copies
+	// instead of a pread per page, and all connections share the kernel's
+	// page cache. Any other file is explicitly not (see Reader).
+	if _, err := conn.(*sqlite3.SQLiteConn).Exec(fmt.Sprintf(`PRAGMA mmap_size = %d`, c.mmap), nil); err != nil {
 		conn.Close()
 		return nil, err
 	}
@@ -194,7 +210,7 @@ func (r *Reader) check() error {
 	}
 }
 
-// Path returns the path the Reader was opened with.
+// Path returns the path the Reader was opened with (not a snapshot's).
 func (r *Reader) Path() string { return r.path }
 
 // Metadata returns the file's metadata.
@@ -236,4 +252,142 @@ func (r *Reader) Close() error {
 		}
 	})
 	return err
+}
+
+// ErrChanging means the file changed while OpenSnapshot copied it: another
+// process is writing it (cp, rsync --inplace, VACUUM). Try again once it
+// has been stable for a while.
+var ErrChanging = errors.New("mbtiles: file changed while being copied")
+
+// OpenSnapshot copies the MBTiles file at path into dir, checks the copy
+// and opens it like Open, but memory-mapped and immutable, which is safe
+// and fast because the copy is private. The copy is made with SQLite's
+// online backup under a read lock, so a SQLite writer (an in-place VACUUM)
+// is never seen half done; a writer that ignores SQLite's locks (cp) is
+// detected by the file's size and modification time changing during the
+// copy: then the error wraps ErrChanging and nothing is kept. A copy that
+// fails SQLite's quick_check is refused. The copy is unlinked once open, so
+// it takes disk space only while the Reader is open and never outlives the
+// process; dir should be on disk, not a RAM-backed tmpfs.
+func OpenSnapshot(path, dir string) (*Reader, error) {
+	r, err := openSnapshot(path, dir)
+	if err != nil {
+		return nil, fmt.Errorf("mbtiles: open %s: %w", path, err)
+	}
+	return r, nil
+}
+
+func openSnapshot(path, dir string) (*Reader, error) {
+	before, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !before.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("snapshot directory: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".snapshot-*.mbtiles")
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	tmp := f.Name()
+	f.Close()
+	defer os.Remove(tmp) // once open, the Reader's connections keep the inode
+	berr := backup(path, tmp)
+	after, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !sameVersion(before, after) {
+		return nil, ErrChanging
+	}
+	if berr != nil {
+		return nil, berr
+	}
+	if err := quickCheck(tmp); err != nil {
+		return nil, err
+	}
+	pin, err := os.Open(tmp)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reader{path: path, file: tmp, pin: pin}
+	if err := r.init(true); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// sameVersion reports whether two stats of a path show the same, unchanged
+// file.
+func sameVersion(a, b os.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// backup copies the database src into the new file dst with SQLite's
+// online backup API in one step, that is under one read transaction.
+func backup(src, dst string) error {
+	drv := &sqlite3.SQLiteDriver{}
+	sc, err := drv.Open("file:" + uriPath(src) + "?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer sc.Close()
+	s := sc.(*sqlite3.SQLiteConn)
+	// Not mapped: someone else may write this file.
+	if _, err := s.Exec(`PRAGMA mmap_size = 0`, nil); err != nil {
+		return err
+	}
+	dc, err := drv.Open("file:" + uriPath(dst))
+	if err != nil {
+		return err
+	}
+	defer dc.Close()
+	b, err := dc.(*sqlite3.SQLiteConn).Backup("main", s, "main")
+	if err != nil {
+		return err
+	}
+	done, err := b.Step(-1)
+	if ferr := b.Finish(); err == nil {
+		err = ferr
+	}
+	if err == nil && !done {
+		err = errors.New("backup incomplete")
+	}
+	if err != nil {
+		return fmt.Errorf("copy: %w", err)
+	}
+	return nil
+}
+
+// quickCheck runs SQLite's quick_check (page and b-tree structure, no
+// index content) on a private copy.
+func quickCheck(file string) error {
+	drv := &sqlite3.SQLiteDriver{}
+	c, err := drv.Open("file:" + uriPath(file) + "?mode=ro&immutable=1")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	rows, err := c.(*sqlite3.SQLiteConn).Query(`PRAGMA quick_check(1)`, nil)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotMBTiles, err)
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 1)
+	if err := rows.Next(dest); err != nil {
+		return fmt.Errorf("quick_check: %w", err)
+	}
+	if v := fmt.Sprint(dest[0]); v != "ok" {
+		if b, ok := dest[0].([]byte); ok {
+			v = string(b)
+		}
+		if v != "ok" {
+			return fmt.Errorf("damaged database: %s", v)
+		}
+	}
+	return nil
 }

@@ -14,27 +14,30 @@ type Kind int
 
 // The error kinds.
 const (
-	KindInternal    Kind = iota // a bug or a broken file: 500, details logged, never sent
-	KindInvalid                 // a malformed request: 400
-	KindNotFound                // no such resource: 404
-	KindMethod                  // method not allowed: 405
-	KindUnavailable             // not ready, shutting down or out of time: 503
+	KindInternal      Kind = iota // a bug or a broken file: 500, details logged, never sent
+	KindInvalid                   // a malformed request: 400
+	KindNotFound                  // no such resource: 404
+	KindMethod                    // method not allowed: 405
+	KindUnavailable               // not ready, shutting down or out of time: 503
+	KindNotAcceptable             // no representation within limits for the request's Accept-*: 406
 )
 
 var kindStatus = [...]int{
-	KindInternal:    http.StatusInternalServerError,
-	KindInvalid:     http.StatusBadRequest,
-	KindNotFound:    http.StatusNotFound,
-	KindMethod:      http.StatusMethodNotAllowed,
-	KindUnavailable: http.StatusServiceUnavailable,
+	KindInternal:      http.StatusInternalServerError,
+	KindInvalid:       http.StatusBadRequest,
+	KindNotFound:      http.StatusNotFound,
+	KindMethod:        http.StatusMethodNotAllowed,
+	KindUnavailable:   http.StatusServiceUnavailable,
+	KindNotAcceptable: http.StatusNotAcceptable,
 }
 
 var kindName = [...]string{
-	KindInternal:    "internal",
-	KindInvalid:     "invalid",
-	KindNotFound:    "not_found",
-	KindMethod:      "method",
-	KindUnavailable: "unavailable",
+	KindInternal:      "internal",
+	KindInvalid:       "invalid",
+	KindNotFound:      "not_found",
+	KindMethod:        "method",
+	KindUnavailable:   "unavailable",
+	KindNotAcceptable: "not_acceptable",
 }
 
 func (k Kind) String() string {
@@ -118,6 +121,13 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	default:
 		detail = "the request timed out or was cancelled"
+		// Logged, so that a burst of 503s has an explanation: a deadline
+		// is the server's doing, a cancellation the client's.
+		if errors.Is(err, context.DeadlineExceeded) {
+			s.log.Warn("server: request timed out", "path", r.URL.Path, "timeout", s.cfg.RequestTimeout, "err", err)
+		} else {
+			s.log.Debug("server: request cancelled", "path", r.URL.Path, "err", err)
+		}
 	}
 	s.metrics.errors.WithLabelValues(kind.String()).Inc()
 	body, _ := json.Marshal(Problem{ // cannot fail: strings and an int

@@ -31,8 +31,22 @@ type TileReader interface {
 // OpenFunc opens a tileset file.
 type OpenFunc func(path string) (TileReader, error)
 
-// OpenMBTiles opens an MBTiles file with pkg/mbtiles.
+// OpenMBTiles opens an MBTiles file in place with pkg/mbtiles (not
+// memory-mapped, so a concurrent writer cannot crash the process, but a
+// file rewritten in place is then read as it stands). The Registry's
+// default is SnapshotOpener.
 func OpenMBTiles(path string) (TileReader, error) { return mbtiles.Open(path) }
+
+// SnapshotOpener returns an OpenFunc that serves a private copy of each
+// file, made in dir (see mbtiles.OpenSnapshot). This is how a tileset that
+// an operator overwrites in place (cp, rsync --inplace, VACUUM) keeps
+// serving its old version, never a torn one, until the new one is complete
+// and checked: the alternative, reading the served file in place, would
+// serve errors or mixed pages while it is rewritten, and memory-mapping it
+// crashes the process with SIGBUS when it is truncated.
+func SnapshotOpener(dir string) OpenFunc {
+	return func(path string) (TileReader, error) { return mbtiles.OpenSnapshot(path, dir) }
+}
 
 // Ext is the file extension of tilesets in a tiles directory.
 const Ext = ".mbtiles"
@@ -153,6 +167,14 @@ type RegistryOptions struct {
 	Open       OpenFunc     // default OpenMBTiles
 	Logger     *slog.Logger // default slog.Default()
 	CacheBytes int64        // in-memory tile cache budget; 0 disables it
+	// SnapshotDir is where the default opener (SnapshotOpener) copies
+	// tilesets; default os.TempDir(). Copies are unlinked once open.
+	SnapshotDir string
+	// Settle is how long a changed file must stay unchanged before the
+	// polling of Run picks it up, so that a file being copied in place is
+	// not read half written (the copy is checked too). Reload, as on
+	// SIGHUP, does not wait. 0: no wait.
+	Settle time.Duration
 }
 
 // Registry serves the NAME.mbtiles files of one directory as tilesets and
@@ -162,10 +184,11 @@ type RegistryOptions struct {
 // tilesets is an immutable map swapped atomically, so a request sees either
 // the old or the new set, never a mix.
 type Registry struct {
-	dir   string
-	open  OpenFunc
-	log   *slog.Logger
-	cache *tileCache
+	dir    string
+	open   OpenFunc
+	log    *slog.Logger
+	cache  *tileCache
+	settle time.Duration
 
 	mu      sync.Mutex        // serialises Reload and Close
 	failed  map[string]fileID // guarded by mu: versions refused, not retried until they change
@@ -182,7 +205,11 @@ type Registry struct {
 // Reload.
 func NewRegistry(dir string, opts RegistryOptions) *Registry {
 	if opts.Open == nil {
-		opts.Open = OpenMBTiles
+		dir := opts.SnapshotDir
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		opts.Open = SnapshotOpener(dir)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -192,6 +219,7 @@ func NewRegistry(dir string, opts RegistryOptions) *Registry {
 		open:   opts.Open,
 		log:    opts.Logger,
 		cache:  newTileCache(opts.CacheBytes),
+		settle: opts.Settle,
 		failed: map[string]fileID{},
 	}
 	empty := map[string]*Tileset{}
@@ -228,6 +256,13 @@ func (r *Registry) List() []*Tileset {
 // file refused for the first time (joined); a refused version is not tried
 // again until the file changes.
 func (r *Registry) Reload(ctx context.Context) error {
+	return r.reload(ctx, false)
+}
+
+// reload is Reload; settle makes it wait for changed files to settle
+// (polling does, an explicit Reload such as SIGHUP does not: the operator
+// says the files are ready).
+func (r *Registry) reload(ctx context.Context, settle bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -242,6 +277,13 @@ func (r *Registry) Reload(ctx context.Context) error {
 	var errs []error
 	for _, e := range entries {
 		if ctx.Err() != nil {
+			// Versions opened by this scan were never published: close
+			// them, or their readers (and snapshot files) would leak.
+			for name, t := range next {
+				if cur[name] != t {
+					t.release()
+				}
+			}
 			return ctx.Err()
 		}
 		name, ok := strings.CutSuffix(e.Name(), Ext)
@@ -265,7 +307,25 @@ func (r *Registry) Reload(ctx context.Context) error {
 			}
 			continue
 		}
+		if settle && r.settle > 0 && time.Since(fi.ModTime()) < r.settle {
+			// Changed moments ago: perhaps still being written. The old
+			// version, if any, serves until the file settles.
+			if old != nil {
+				next[name] = old
+			}
+			r.log.Debug("server: tileset changed; waiting for it to settle", "tileset", name, "settle", r.settle)
+			continue
+		}
 		t, err := r.load(ctx, name, path, id)
+		if errors.Is(err, mbtiles.ErrChanging) || (err != nil && ctx.Err() != nil) {
+			// Written while being copied, or the scan was cancelled: not
+			// a verdict on the file; try again next time.
+			if old != nil {
+				next[name] = old
+			}
+			r.log.Info("server: tileset changed while loading; will retry", "tileset", name, "path", path)
+			continue
+		}
 		if err != nil {
 			r.refusals.Add(1)
 			r.failed[name] = id
@@ -362,14 +422,17 @@ func (r *Registry) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-tk.C:
-			r.ReloadAndLog(ctx)
+			r.logReload(ctx, r.reload(ctx, true))
 		}
 	}
 }
 
 // ReloadAndLog calls Reload and logs its errors, one line per refused file.
 func (r *Registry) ReloadAndLog(ctx context.Context) {
-	err := r.Reload(ctx)
+	r.logReload(ctx, r.Reload(ctx))
+}
+
+func (r *Registry) logReload(ctx context.Context, err error) {
 	if err == nil || ctx.Err() != nil {
 		return
 	}

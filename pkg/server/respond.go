@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 )
 
@@ -47,6 +48,9 @@ func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, contentType s
 // without a trailing slash: the configured public URL, else built from the
 // request: the scheme from Forwarded proto=, X-Forwarded-Proto or the
 // connection, the host from Forwarded host=, X-Forwarded-Host or Host.
+// Forwarded and X-Forwarded-* headers are believed only when the request
+// comes from one of trusted_proxies: anyone else could make the server
+// write URLs to a host of their choosing into documents that caches keep.
 // Forwarded values that are not a plain scheme or host are ignored. With
 // a nil request it returns the public URL, possibly "".
 func (s *Server) BaseURL(r *http.Request) string {
@@ -54,30 +58,16 @@ func (s *Server) BaseURL(r *http.Request) string {
 		return s.publicBase
 	}
 	scheme, host := "", ""
-	if f := r.Header.Get("Forwarded"); f != "" {
-		// Only the first (client-most) element counts.
-		first, _, _ := strings.Cut(f, ",")
-		for _, pair := range strings.Split(first, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
-			if !ok {
-				continue
-			}
-			v = strings.Trim(v, `"`)
-			switch strings.ToLower(k) {
-			case "proto":
-				scheme = v
-			case "host":
-				host = v
-			}
+	if s.trustedPeer(r.RemoteAddr) {
+		scheme, host = forwarded(r.Header.Get("Forwarded"))
+		if scheme == "" {
+			scheme, _, _ = strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+			scheme = strings.TrimSpace(scheme)
 		}
-	}
-	if scheme == "" {
-		scheme, _, _ = strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
-		scheme = strings.TrimSpace(scheme)
-	}
-	if host == "" {
-		host, _, _ = strings.Cut(r.Header.Get("X-Forwarded-Host"), ",")
-		host = strings.TrimSpace(host)
+		if host == "" {
+			host, _, _ = strings.Cut(r.Header.Get("X-Forwarded-Host"), ",")
+			host = strings.TrimSpace(host)
+		}
 	}
 	scheme = strings.ToLower(scheme)
 	if scheme != "http" && scheme != "https" {
@@ -93,6 +83,49 @@ func (s *Server) BaseURL(r *http.Request) string {
 		}
 	}
 	return scheme + "://" + host
+}
+
+// forwarded returns the proto= and host= of the first (client-most)
+// element of a Forwarded header (RFC 7239), unquoted; "" for what is
+// missing. It does not validate the values.
+func forwarded(f string) (proto, host string) {
+	if f == "" {
+		return "", ""
+	}
+	first, _, _ := strings.Cut(f, ",")
+	for _, pair := range strings.Split(first, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok {
+			continue
+		}
+		v = strings.Trim(strings.TrimSpace(v), `"`)
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "proto":
+			proto = v
+		case "host":
+			host = v
+		}
+	}
+	return proto, host
+}
+
+// trustedPeer reports whether the connection's remote address (ip:port,
+// as net/http sets RemoteAddr) is one of trusted_proxies.
+func (s *Server) trustedPeer(remote string) bool {
+	if len(s.trusted) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		return false
+	}
+	a := ap.Addr().Unmap()
+	for _, p := range s.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // validHost accepts host names, IPv4 and bracketed IPv6 addresses with an

@@ -61,7 +61,7 @@ func (s *Server) handleFonts(w http.ResponseWriter, r *http.Request) error {
 	}
 	b, err := s.glyphs.Range(fontstack, start)
 	switch {
-	case errors.Is(err, errNoFont):
+	case errors.Is(err, errNoFont), errors.Is(err, glyphs.ErrUnknownFont):
 		return errorf(KindNotFound, "no font in %q has range %s", clip(fontstack), v["range"])
 	case errors.Is(err, glyphs.ErrBadRange):
 		return errorf(KindInvalid, "bad glyph range %q", clip(v["range"]))

@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -36,15 +38,33 @@ func TileJSONURL(base, name string) string {
 	return base + "/tiles/" + name + ".json"
 }
 
-// tileJSON describes t with absolute URLs against base.
+// pathDirs matches the directories of an absolute file path (POSIX or
+// Windows) that starts a word: "/home/an/data/" in "from
+// /home/an/data/parcels.shp". URLs do not match (their slashes follow ':'
+// or a host name).
+var pathDirs = regexp.MustCompile(`(^|[\s(\[{"'=,;])(?:[A-Za-z]:)?[/\\](?:[^\s/\\"'()\[\]{},;]+[/\\])+`)
+
+// scrubPaths removes the directories of file paths from metadata text:
+// files built by older versions, or by other tools, name the build
+// machine's files (/home/USER/...), which the server must not publish.
+// The base name stays: it is what the text means.
+func scrubPaths(s string) string {
+	if !strings.ContainsAny(s, `/\`) {
+		return s
+	}
+	return pathDirs.ReplaceAllString(s, "$1")
+}
+
+// tileJSON describes t with absolute URLs against base. The server's own
+// paths (the file, the snapshot) are never part of it.
 func tileJSON(t *Tileset, base string) TileJSON {
 	m := t.Metadata
 	tj := TileJSON{
 		TileJSON:     "3.0.0",
-		Name:         m.Name,
-		Description:  m.Description,
-		Version:      m.Version,
-		Attribution:  m.Attribution,
+		Name:         scrubPaths(m.Name),
+		Description:  scrubPaths(m.Description),
+		Version:      scrubPaths(m.Version),
+		Attribution:  scrubPaths(m.Attribution),
 		Scheme:       "xyz",
 		Tiles:        []string{TileURL(base, t.Name)},
 		VectorLayers: make([]mbtiles.VectorLayer, len(m.VectorLayers)),
@@ -55,6 +75,7 @@ func tileJSON(t *Tileset, base string) TileJSON {
 		tj.Name = t.Name
 	}
 	for i, l := range m.VectorLayers {
+		l.Description = scrubPaths(l.Description)
 		if l.Fields == nil {
 			l.Fields = map[string]string{} // required by TileJSON 3.0.0
 		}

@@ -106,9 +106,18 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) error {
 	body, etag, length := t.Data, t.etag, t.length
 	gzip := t.Gzipped && acceptsGzip(r.Header["Accept-Encoding"])
 	if t.Gzipped && !gzip {
-		raw, err := t.identity()
+		raw, made, err := t.identity(s.maxTile)
+		if errors.Is(err, errTileTooLarge) {
+			s.log.Warn("server: tile too large to send decompressed", "tileset", req.name, "z", req.z, "x", req.x, "y", req.y, "max_tile_mb", s.cfg.MaxTileMB)
+			return &Err{Kind: KindNotAcceptable, Detail: fmt.Sprintf("this tile decompresses to more than %d MiB (max_tile_mb); request it with Accept-Encoding: gzip", s.cfg.MaxTileMB)}
+		}
 		if err != nil {
 			return fmt.Errorf("server: tileset %s tile %d/%d/%d: %w", req.name, req.z, req.x, req.y, err)
+		}
+		if made {
+			if ts, ok := s.reg.Get(req.name); ok {
+				s.reg.cache.grow(tileKey{version: ts.version, z: uint8(req.z), x: uint32(req.x), y: uint32(req.y)}, t)
+			}
 		}
 		body, etag, length = raw.data, raw.etag, raw.length
 	}

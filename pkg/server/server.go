@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,7 +52,10 @@ type Server struct {
 	tileRoute http.Handler // the tile route, dispatched before the router
 	recorders sync.Pool    // of *recorder
 
-	publicBase string // PublicURL without a trailing slash; "" to use each request
+	publicBase string         // PublicURL without a trailing slash; "" to use each request
+	trusted    []netip.Prefix // trusted_proxies
+	maxTile    int64          // max_tile_mb in bytes
+	metricsH   http.Handler   // /metrics, wherever it is served
 	cors       corsPolicy
 
 	// Header values computed once and shared by every response: net/http
@@ -101,6 +105,14 @@ func New(opts Options) (*Server, error) {
 		publicBase: strings.TrimSuffix(opts.Config.PublicURL, "/"),
 		cors:       newCORSPolicy(opts.Config.CORSOrigins),
 	}
+	for _, p := range opts.Config.TrustedProxies {
+		pfx, err := config.ParsePrefix(p) // validated above
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		s.trusted = append(s.trusted, pfx)
+	}
+	s.maxTile = int64(opts.Config.MaxTileMB) << 20
 	s.recorders.New = func() any { return new(recorder) }
 	s.hdrTileCache = []string{"public, max-age=" + strconv.Itoa(int(opts.Config.MaxAge/time.Second))}
 	s.hdrMVT, s.hdrGzip = []string{MediaTypeMVT}, []string{"gzip"}
@@ -132,10 +144,13 @@ func (s *Server) routes() {
 	r.Path("/healthz").Methods(methods...).Handler(s.handle(RouteHealth, s.handleHealth))
 	r.Path("/readyz").Methods(methods...).Handler(s.handle(RouteReady, s.handleReady))
 	metrics := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
-	r.Path("/metrics").Methods(methods...).Handler(s.handle(RouteMetrics, func(w http.ResponseWriter, r *http.Request) error {
+	s.metricsH = s.handle(RouteMetrics, func(w http.ResponseWriter, r *http.Request) error {
 		metrics.ServeHTTP(w, r)
 		return nil
-	}))
+	})
+	if s.cfg.MetricsListen == "" {
+		r.Path("/metrics").Methods(methods...).Handler(s.metricsH)
+	}
 	r.PathPrefix("/").Methods(methods...).Handler(s.handle(RouteWeb, s.handleWeb))
 	r.NotFoundHandler = s.handle(routeNone, func(http.ResponseWriter, *http.Request) error {
 		return errorf(KindNotFound, "no such resource")
@@ -162,12 +177,30 @@ func isTilePath(p string) bool {
 	return strings.HasPrefix(p, "/tiles/") && (strings.HasSuffix(p, ".pbf") || strings.HasSuffix(p, ".mvt"))
 }
 
+// MetricsHandler answers /metrics (and only that path). With
+// metrics_listen set to an address, the caller serves it there with
+// ServeMetrics; the main handler then answers 404 for /metrics.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", s.metricsH)
+	return mux
+}
+
+// ServeMetrics answers /metrics on ln until ctx is done.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.MetricsHandler())
+}
+
 // Serve answers requests on ln until ctx is done, then shuts down
 // gracefully: it stops accepting, lets requests in flight finish (up to
 // ShutdownTimeout) and returns. It does not close the Registry.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s)
+}
+
+func (s *Server) serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	hs := &http.Server{
-		Handler:           s,
+		Handler:           h,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,

@@ -1,13 +1,16 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
-
-	"github.com/sonla-gis/plantile/pkg/mbtiles"
 )
 
 // Tile is one tile as the server answers it, with its header values
@@ -56,16 +59,23 @@ func newTile(data []byte, gzipped bool) *Tile {
 	}
 }
 
-// identity returns the decompressed variant of a gzipped tile, made once.
-// Its ETag is the stored one with "-identity": a different representation
-// needs a different strong validator.
-func (t *Tile) identity() (*rawTile, error) {
+// errTileTooLarge is returned by identity for a tile that decompresses to
+// more than the limit.
+var errTileTooLarge = errors.New("server: decompressed tile over max_tile_mb")
+
+// identity returns the decompressed variant of a gzipped tile, made once,
+// and whether this call made it (the cache then counts its bytes). Its
+// ETag is the stored one with "-identity": a different representation
+// needs a different strong validator. A tile that decompresses to more
+// than limit bytes is refused with errTileTooLarge, having used at most
+// limit+1 bytes: a small gzip can inflate a thousandfold.
+func (t *Tile) identity(limit int64) (*rawTile, bool, error) {
 	if r := t.raw.Load(); r != nil {
-		return r, nil
+		return r, false, nil
 	}
-	data, err := mbtiles.Gunzip(t.Data)
+	data, err := gunzipLimit(t.Data, limit)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	e := t.etag[0]
 	r := &rawTile{
@@ -73,8 +83,36 @@ func (t *Tile) identity() (*rawTile, error) {
 		etag:   []string{e[:len(e)-1] + "-identity\""},
 		length: []string{strconv.Itoa(len(data))},
 	}
-	t.raw.Store(r)
-	return r, nil
+	if !t.raw.CompareAndSwap(nil, r) {
+		return t.raw.Load(), false, nil // made by another request meanwhile
+	}
+	return r, true, nil
+}
+
+// gunzipLimit decompresses b, refusing more than limit bytes of output.
+func gunzipLimit(b []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("server: gunzip: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("server: gunzip: %w", err)
+	}
+	if int64(len(out)) > limit {
+		return nil, errTileTooLarge
+	}
+	return out, nil
+}
+
+// cost is the memory an entry holds: the stored bytes, the decompressed
+// copy once made, and the bookkeeping.
+func (t *Tile) cost() int64 {
+	n := int64(len(t.Data) + entryOverhead)
+	if r := t.raw.Load(); r != nil {
+		n += int64(len(r.data))
+	}
+	return n
 }
 
 // etagOf is the strong entity tag of b: 128 bits of SHA-256, so it only
@@ -118,8 +156,15 @@ type tileCache struct {
 
 type cacheShard struct {
 	mu    sync.RWMutex
-	m     map[tileKey]*Tile
-	bytes int64
+	m     map[tileKey]cacheEntry
+	bytes int64 // the sum of the entries' cost
+}
+
+// cacheEntry is a cached tile and the cost it was counted at; the cost
+// grows when the tile's decompressed copy is made (grow).
+type cacheEntry struct {
+	t    *Tile
+	cost int64
 }
 
 // entryOverhead approximates the memory of an entry besides its data.
@@ -131,7 +176,7 @@ func newTileCache(bytes int64) *tileCache {
 	}
 	c := &tileCache{limit: max(bytes/cacheShards, 1)}
 	for i := range c.shards {
-		c.shards[i].m = make(map[tileKey]*Tile)
+		c.shards[i].m = make(map[tileKey]cacheEntry)
 	}
 	return c
 }
@@ -142,38 +187,56 @@ func (c *tileCache) get(k tileKey) (*Tile, bool) {
 	}
 	s := &c.shards[k.shard()]
 	s.mu.RLock()
-	t, ok := s.m[k]
+	e, ok := s.m[k]
 	s.mu.RUnlock()
 	if ok {
 		c.hits.Add(1)
 	} else {
 		c.misses.Add(1)
 	}
-	return t, ok
+	return e.t, ok
 }
 
 func (c *tileCache) put(k tileKey, t *Tile) {
 	if c == nil {
 		return
 	}
-	size := int64(len(t.Data) + entryOverhead)
-	if size > c.limit/4 {
-		return // one huge tile must not empty the shard
+	c.store(k, t, false)
+}
+
+// grow recounts the entry of k after t's decompressed copy was made, if
+// the entry still holds t; an entry grown too large is dropped.
+func (c *tileCache) grow(k tileKey, t *Tile) {
+	if c == nil {
+		return
 	}
+	c.store(k, t, true)
+}
+
+func (c *tileCache) store(k tileKey, t *Tile, onlyIfPresent bool) {
+	size := t.cost()
 	s := &c.shards[k.shard()]
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old, ok := s.m[k]; ok {
-		s.bytes -= int64(len(old.Data) + entryOverhead)
+	old, ok := s.m[k]
+	if onlyIfPresent && (!ok || old.t != t) {
+		return
 	}
-	for ek, et := range s.m {
+	if ok {
+		delete(s.m, k)
+		s.bytes -= old.cost
+	}
+	if size > c.limit/4 {
+		return // one huge tile must not empty the shard
+	}
+	for ek, e := range s.m {
 		if s.bytes+size <= c.limit {
 			break
 		}
 		delete(s.m, ek)
-		s.bytes -= int64(len(et.Data) + entryOverhead)
+		s.bytes -= e.cost
 	}
-	s.m[k] = t
+	s.m[k] = cacheEntry{t: t, cost: size}
 	s.bytes += size
 }
 
@@ -185,10 +248,10 @@ func (c *tileCache) drop(version uint64) {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		for k, t := range s.m {
+		for k, e := range s.m {
 			if k.version == version {
 				delete(s.m, k)
-				s.bytes -= int64(len(t.Data) + entryOverhead)
+				s.bytes -= e.cost
 			}
 		}
 		s.mu.Unlock()
