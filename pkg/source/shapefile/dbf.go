@@ -32,9 +32,12 @@ type dbfField struct {
 const maxDBFHeader = 1 << 16 // the header length is a uint16
 
 // readDBFHeader reads the header and field descriptors of a dBASE table
-// and leaves r at the first record. pick chooses the text decoder from the
-// language driver id; field names are decoded with it.
-func readDBFHeader(r io.Reader, pick func(ldid byte) *textDecoder) (*dbfHeader, *textDecoder, error) {
+// and leaves r at the first record. size is the table's length in bytes,
+// or -1 when unknown: the declared record count must fit in it, so a
+// 70 KB table cannot claim 2^28 records and have a reader preallocate for
+// them. pick chooses the text decoder from the language driver id; field
+// names are decoded with it.
+func readDBFHeader(r io.Reader, size int64, pick func(ldid byte) *textDecoder) (*dbfHeader, *textDecoder, error) {
 	var fixed [32]byte
 	if _, err := io.ReadFull(r, fixed[:]); err != nil {
 		return nil, nil, fmt.Errorf("header: %w", unexpected(err))
@@ -50,6 +53,12 @@ func readDBFHeader(r io.Reader, pick func(ldid byte) *textDecoder) (*dbfHeader, 
 	}
 	if h.recordLen < 1 {
 		return nil, nil, fmt.Errorf("record length %d, want at least 1", h.recordLen)
+	}
+	if size >= 0 && int64(h.headerLen) > size {
+		return nil, nil, fmt.Errorf("header length %d is larger than the file (%d bytes)", h.headerLen, size)
+	}
+	if need := int64(h.headerLen) + h.records*int64(h.recordLen); size >= 0 && need > size {
+		return nil, nil, fmt.Errorf("the header declares %d records of %d bytes (%d bytes with the header) but the file holds %d bytes", h.records, h.recordLen, need, size)
 	}
 	dec := pick(h.ldid)
 	rest := make([]byte, h.headerLen-32) // bounded by maxDBFHeader
@@ -126,6 +135,11 @@ func readDBFHeader(r io.Reader, pick func(ldid byte) *textDecoder) (*dbfHeader, 
 		h.warnings = append(h.warnings, fmt.Sprintf(".dbf records are %d bytes, fields use %d; the rest is ignored", h.recordLen, 1+offset))
 	}
 	return h, dec, nil
+}
+
+// dbfError words a header problem of the table named file.
+func dbfError(file string, err error) error {
+	return &feature.Error{File: file, Reason: err.Error()}
 }
 
 // unexpected turns io.EOF into io.ErrUnexpectedEOF: inside a header or a

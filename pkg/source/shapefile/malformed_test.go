@@ -161,7 +161,7 @@ func TestMalformedFiles(t *testing.T) {
 		{name: "wrong version", shp: patch(two, 28, le32(7)), file: "x.shp", reason: "version", atNewRead: true},
 		{name: "multipatch layer", shp: patch(two, 32, le32(31)), file: "x.shp", reason: "MultiPatch", atNewRead: true},
 		{name: "content length runs past the end", shp: patch(two, lengthAt, []byte{0, 0, 0x10, 0}), file: "x.shp", record: 2, reason: "truncated"},
-		{name: "content length 2^31 words", shp: patch(two, lengthAt, []byte{0x7f, 0xff, 0xff, 0xff}), file: "x.shp", record: 2, reason: "truncated"},
+		{name: "content length 2^31 words", shp: patch(two, lengthAt, []byte{0x7f, 0xff, 0xff, 0xff}), file: "x.shp", record: 2, reason: "declares 4294967294 bytes"},
 		{name: "negative content length", shp: patch(two, lengthAt, []byte{0xff, 0xff, 0xff, 0xff}), file: "x.shp", record: 2, reason: "negative"},
 		{name: "header length longer than the file", shp: patch(two, 24, []byte{0, 0, 1, 0}), file: "x.shp", record: 3, reason: "truncated"},
 		{name: ".dbf shorter than its count", shp: two, dbf: dbf2[:len(dbf2)-7], file: "x.dbf", record: 2, reason: "truncated"},

@@ -22,6 +22,10 @@ type Options struct {
 	// "1258", "UTF-8", "ISO-8859-1", ...). It wins over the .cpg file and the
 	// dBASE language driver id: users set it when those are wrong.
 	Encoding string
+	// Limits bound what one file may cost; zero fields are defaults.
+	// The reader applies RecordBytes and Features, the .dbf header check
+	// and, for a .zip, ZipBytes, ZipEntries and ZipRatio.
+	Limits feature.Limits
 }
 
 // Reader streams the records of one shapefile set. It implements
@@ -32,6 +36,7 @@ type Reader struct {
 	shp     *bufio.Reader
 	dbf     *bufio.Reader // nil without a .dbf
 	hdr     header
+	limits  feature.Limits
 	table   *dbfHeader // nil without a .dbf
 	dec     *textDecoder
 	closers []io.Closer
@@ -57,11 +62,12 @@ func NewReader(name string, shp io.Reader, dbf io.Reader, opts Options) (*Reader
 		dec, _, _ := chooseEncoding(opts.Encoding, "", false, ldid)
 		return dec
 	}
-	return newReader(name, siblingName(name, ".dbf"), shp, dbf, pick, nil)
+	return newReader(name, siblingName(name, ".dbf"), shp, dbf, -1, pick, opts.Limits, nil)
 }
 
-func newReader(shpName, dbfName string, shp, dbf io.Reader, pick func(byte) *textDecoder, closers []io.Closer) (*Reader, error) {
-	r := &Reader{shpName: shpName, dbfName: dbfName, closers: closers}
+// newReader reads the headers; dbfSize is the .dbf's length, or -1.
+func newReader(shpName, dbfName string, shp, dbf io.Reader, dbfSize int64, pick func(byte) *textDecoder, lim feature.Limits, closers []io.Closer) (*Reader, error) {
+	r := &Reader{shpName: shpName, dbfName: dbfName, closers: closers, limits: lim.OrDefault()}
 	r.shp = bufio.NewReaderSize(shp, shpBufferSize)
 	var hb [headerLen]byte
 	if _, err := io.ReadFull(r.shp, hb[:]); err != nil {
@@ -76,10 +82,10 @@ func newReader(shpName, dbfName string, shp, dbf io.Reader, pick func(byte) *tex
 	r.hdr, r.pos = h, headerLen
 	if dbf != nil {
 		r.dbf = bufio.NewReaderSize(dbf, dbfBufferSize)
-		t, dec, err := readDBFHeader(r.dbf, pick)
+		t, dec, err := readDBFHeader(r.dbf, dbfSize, pick)
 		if err != nil {
 			r.Close()
-			return nil, &feature.Error{File: dbfName, Reason: err.Error()}
+			return nil, dbfError(dbfName, err)
 		}
 		r.table, r.dec = t, dec
 		r.rec = make([]byte, t.recordLen)
@@ -137,6 +143,13 @@ func (r *Reader) Read() (*feature.Feature, error) {
 		clen := 2 * int64(int32(binary.BigEndian.Uint32(rh[4:])))
 		if clen < 0 {
 			return r.fail(r.shpName, fmt.Sprintf("record at byte %d has a negative content length", r.pos), nil)
+		}
+		if clen > r.limits.RecordBytes {
+			// Checked before reading: a lying length must cost nothing.
+			return r.fail(r.shpName, fmt.Sprintf("the record at byte %d declares %d bytes of content", r.pos, clen), r.limits.RecordLimit(clen))
+		}
+		if r.row >= r.limits.Features {
+			return r.fail(r.shpName, fmt.Sprintf("the layer has more than %d records", r.limits.Features), r.limits.FeaturesLimit(r.row+1))
 		}
 		if err := r.readContent(clen); err != nil {
 			return r.fail(r.shpName, fmt.Sprintf("truncated: the record at byte %d declares %d bytes of content but the file ends first", r.pos, clen), unexpected(err))

@@ -1,7 +1,6 @@
 package shapefile
 
 import (
-	"archive/zip"
 	"bufio"
 	"fmt"
 	"io"
@@ -20,10 +19,11 @@ import (
 // satisfies source.Layer.
 type Layer struct {
 	info    feature.LayerInfo
-	zipPath string // archive on disk, or "" for plain files
-	dir     string // directory on disk, for plain files
-	shp     string // member paths within dir or the archive
-	dbf     string // "" when there is none
+	arc     *archive // the zip holding the set, or nil for plain files
+	dir     string   // directory on disk, for plain files
+	shp     string   // member paths within dir or the archive
+	dbf     string   // "" when there is none
+	limits  feature.Limits
 	decoder func() *textDecoder
 }
 
@@ -37,13 +37,11 @@ func (l *Layer) Info() feature.LayerInfo {
 }
 
 // Features opens a new stream over the layer's records. Each call reopens
-// the files (or the archive members, decompressed as they are read).
+// the files (or the archive members, decompressed as they are read; the
+// archive's index is the one Open read).
 func (l *Layer) Features() (feature.Reader, error) {
-	fsys, closer, err := l.open()
-	if err != nil {
-		return nil, err
-	}
-	closers := []io.Closer{closer}
+	fsys := l.open()
+	var closers []io.Closer
 	shp, err := fsys.Open(l.shp)
 	if err != nil {
 		closeAll(closers)
@@ -51,6 +49,7 @@ func (l *Layer) Features() (feature.Reader, error) {
 	}
 	closers = append(closers, shp)
 	var dbf io.Reader
+	dbfSize := int64(-1)
 	dbfName := siblingName(l.info.Source, ".dbf")
 	if l.dbf != "" {
 		f, err := fsys.Open(l.dbf)
@@ -60,9 +59,20 @@ func (l *Layer) Features() (feature.Reader, error) {
 		}
 		closers = append(closers, f)
 		dbf = f
+		dbfSize = sizeOf(f)
 	}
 	pick := func(byte) *textDecoder { return l.decoder() }
-	return newReader(l.info.Source, dbfName, shp, dbf, pick, closers)
+	return newReader(l.info.Source, dbfName, shp, dbf, dbfSize, pick, l.limits, closers)
+}
+
+// sizeOf returns the size of an open file (for a zip member, its declared
+// uncompressed size), or -1 when unknown.
+func sizeOf(f fs.File) int64 {
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return -1
+	}
+	return st.Size()
 }
 
 func closeAll(cs []io.Closer) {
@@ -73,16 +83,12 @@ func closeAll(cs []io.Closer) {
 	}
 }
 
-// open returns the file system holding the set and what to close after.
-func (l *Layer) open() (fs.FS, io.Closer, error) {
-	if l.zipPath == "" {
-		return os.DirFS(l.dir), io.NopCloser(nil), nil
+// open returns the file system holding the set.
+func (l *Layer) open() fs.FS {
+	if l.arc == nil {
+		return os.DirFS(l.dir)
 	}
-	z, err := zip.OpenReader(l.zipPath)
-	if err != nil {
-		return nil, nil, fmt.Errorf("shapefile: open %s: %w", l.zipPath, err)
-	}
-	return z, z, nil
+	return l.arc.dir("")
 }
 
 // Open finds the shapefile sets at path and reads their headers. path is
@@ -92,6 +98,7 @@ func (l *Layer) open() (fs.FS, io.Closer, error) {
 // without .shx the count comes from the .dbf, without .dbf features have
 // no properties.
 func Open(p string, opts Options) ([]*Layer, error) {
+	opts.Limits = opts.Limits.OrDefault()
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("shapefile: %w", err)
@@ -111,7 +118,7 @@ func Open(p string, opts Options) ([]*Layer, error) {
 		if err != nil {
 			return nil, err
 		}
-		l, err := loadLayer(os.DirFS(dir), names, base, p, opts)
+		l, err := loadLayer(os.DirFS(dir), stems(names)[stemKey(base)], base, p, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -141,12 +148,13 @@ func openDir(dir string, opts Options) ([]*Layer, error) {
 		return nil, err
 	}
 	sort.Strings(names)
+	byStem := stems(names)
 	var layers []*Layer
 	for _, n := range names {
 		if !strings.EqualFold(path.Ext(n), ".shp") {
 			continue
 		}
-		l, err := loadLayer(os.DirFS(dir), names, n, filepath.Join(dir, n), opts)
+		l, err := loadLayer(os.DirFS(dir), byStem[stemKey(n)], n, filepath.Join(dir, n), opts)
 		if err != nil {
 			return nil, err
 		}
@@ -160,49 +168,66 @@ func openDir(dir string, opts Options) ([]*Layer, error) {
 }
 
 func openZip(zipPath string, opts Options) ([]*Layer, error) {
-	z, err := zip.OpenReader(zipPath)
+	a, err := openArchive(zipPath, opts.Limits)
 	if err != nil {
-		return nil, fmt.Errorf("shapefile: open %s: %w", zipPath, err)
+		return nil, err
 	}
-	defer z.Close()
-	byDir := map[string][]string{}
 	var shps []string
-	for _, f := range z.File {
-		name := f.Name
-		if strings.HasSuffix(name, "/") || strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(path.Base(name), "._") || !fs.ValidPath(name) {
+	for _, name := range a.names {
+		if strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(path.Base(name), "._") {
 			continue
 		}
-		dir, base := path.Split(name)
-		byDir[dir] = append(byDir[dir], base)
-		if strings.EqualFold(path.Ext(base), ".shp") {
+		if strings.EqualFold(path.Ext(name), ".shp") {
 			shps = append(shps, name)
 		}
 	}
-	sort.Strings(shps)
+	// Siblings by directory and case-folded stem, so that finding them
+	// costs the same for the thousandth set as for the first.
+	byStem := stems(a.names)
 	var layers []*Layer
 	for _, name := range shps {
 		dir, base := path.Split(name)
-		sub := fs.FS(z)
-		if dir != "" {
-			if sub, err = fs.Sub(z, strings.TrimSuffix(dir, "/")); err != nil {
-				return nil, fmt.Errorf("shapefile: %s: %w", zipPath, err)
-			}
+		var names []string
+		for _, n := range byStem[stemKey(name)] {
+			names = append(names, strings.TrimPrefix(n, dir))
 		}
-		l, err := loadLayer(sub, byDir[dir], base, zipPath+"/"+name, opts)
+		l, err := loadLayer(a.dir(dir), names, base, zipPath+"/"+name, opts)
 		if err != nil {
 			return nil, err
 		}
-		l.zipPath = zipPath
+		l.arc = a
 		l.shp = name
 		if l.dbf != "" {
 			l.dbf = dir + l.dbf
 		}
+		if len(a.unsafe) > 0 && len(layers) == 0 {
+			l.info.Warnings = append(l.info.Warnings, fmt.Sprintf("%d zip entries ignored: absolute or with \"..\" in the name (first: %q)", len(a.unsafe), a.unsafe[0]))
+		}
 		layers = append(layers, l)
 	}
 	if len(layers) == 0 {
+		if len(a.unsafe) > 0 {
+			return nil, fmt.Errorf("shapefile: no .shp file in %s (%d entries ignored: absolute or with \"..\" in the name, first: %q)", zipPath, len(a.unsafe), a.unsafe[0])
+		}
 		return nil, fmt.Errorf("shapefile: no .shp file in %s", zipPath)
 	}
 	return layers, nil
+}
+
+// stemKey is a path without its extension, case-folded: the files of one
+// shapefile set share it.
+func stemKey(name string) string {
+	return strings.ToLower(strings.TrimSuffix(name, path.Ext(name)))
+}
+
+// stems groups names (slash-separated paths) by stemKey.
+func stems(names []string) map[string][]string {
+	m := make(map[string][]string, len(names))
+	for _, n := range names {
+		k := stemKey(n)
+		m[k] = append(m[k], n)
+	}
+	return m
 }
 
 // sibling returns the name in names with the base of shp and extension ext,
@@ -249,7 +274,7 @@ func readSmall(fsys fs.FS, name string) (string, error) {
 // loadLayer reads the headers of the set whose .shp is named shp in fsys;
 // names lists the files beside it and source is the path shown to users.
 func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*Layer, error) {
-	l := &Layer{shp: shp}
+	l := &Layer{shp: shp, limits: opts.Limits}
 	l.info.Name = strings.TrimSuffix(shp, path.Ext(shp))
 	l.info.Source = source
 	info := &l.info
@@ -297,6 +322,9 @@ func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*L
 	l.dbf = sibling(names, shp, ".dbf")
 	if l.dbf == "" {
 		info.Warnings = append(info.Warnings, "no .dbf table; features have no attributes")
+		if shxCount > opts.Limits.Features {
+			return nil, feature.OverLimit(siblingName(source, ".shx"), 0, opts.Limits.FeaturesLimit(shxCount), "the index declares %d records", shxCount)
+		}
 		info.Count = shxCount
 		l.decoder = lenientDecoder
 		return l, nil
@@ -307,6 +335,7 @@ func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*L
 		return nil, fmt.Errorf("shapefile: open %s: %w", dbfName, err)
 	}
 	defer df.Close()
+	dbfSize := sizeOf(df)
 	br := bufio.NewReaderSize(df, dbfBufferSize)
 	var label string
 	var encWarns []string
@@ -315,9 +344,12 @@ func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*L
 		chosen, label, encWarns = chooseEncoding(opts.Encoding, cpg, haveCPG, ldid)
 		return chosen
 	}
-	t, _, err := readDBFHeader(br, pick)
+	t, _, err := readDBFHeader(br, dbfSize, pick)
 	if err != nil {
-		return nil, &feature.Error{File: dbfName, Reason: err.Error()}
+		return nil, dbfError(dbfName, err)
+	}
+	if t.records > opts.Limits.Features {
+		return nil, feature.OverLimit(dbfName, 0, opts.Limits.FeaturesLimit(t.records), "the table declares %d records", t.records)
 	}
 	info.Schema = t.schema
 	info.Count = t.records
@@ -358,6 +390,10 @@ func readSHXCount(fsys fs.FS, name string) (int64, error) {
 	}
 	if h.fileBytes < headerLen || (h.fileBytes-headerLen)%8 != 0 {
 		return -1, fmt.Errorf("length %d bytes is not a 100-byte header plus 8-byte entries", h.fileBytes)
+	}
+	if size := sizeOf(f); size >= 0 && h.fileBytes > size {
+		// The count sizes what readers preallocate: it must be real.
+		return -1, fmt.Errorf("the header says %d bytes but the file holds %d", h.fileBytes, size)
 	}
 	return (h.fileBytes - headerLen) / 8, nil
 }
