@@ -37,7 +37,7 @@ func Open(path string, opts Options) ([]Layer, error) {
 func openFile(path string, opts Options) ([]Layer, error) {
 	switch ext := strings.ToLower(filepath.Ext(path)); {
 	case ext == ".shp" || ext == ".zip":
-		sets, err := shapefile.Open(path, shapefile.Options{Encoding: opts.Encoding})
+		sets, err := shapefile.Open(path, shapefile.Options{Encoding: opts.Encoding, Limits: opts.Limits})
 		if err != nil {
 			return nil, err
 		}
@@ -47,7 +47,7 @@ func openFile(path string, opts Options) ([]Layer, error) {
 		}
 		return layers, nil
 	case geojson.Supported(path):
-		l, err := geojson.Open(path, geojson.Options{})
+		l, err := geojson.Open(path, geojson.Options{Limits: opts.Limits})
 		if err != nil {
 			return nil, err
 		}

@@ -18,6 +18,9 @@ type Options struct {
 	// Encoding overrides the attribute text encoding (e.g. "windows-1258",
 	// "UTF-8"); empty means detect it (.cpg, then the dBASE LDID byte).
 	Encoding string
+	// Limits bound what reading one file may cost (see feature.Limits);
+	// zero fields are the defaults.
+	Limits feature.Limits
 }
 
 // Z and M values are always dropped: features are 2D (orb geometries), as

@@ -16,6 +16,10 @@ type Options struct {
 	// such a ring is closed by repeating its first position, and
 	// LayerInfo.Warnings says how many were.
 	StrictRings bool
+	// Limits bound what one file may cost; zero fields are defaults. The
+	// reader applies RecordBytes (one feature's text), Features and
+	// PropertyBytes.
+	Limits feature.Limits
 }
 
 // Extensions are the file name extensions Open reads, lower case.

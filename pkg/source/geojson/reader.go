@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/sonla-gis/plantile/pkg/feature"
 )
@@ -26,17 +27,20 @@ import (
 type Reader struct {
 	file   string
 	dec    *json.Decoder
+	clean  *cleanReader
+	limits feature.Limits
 	closer io.Closer
 	opts   geometryOptions
 	types  map[string]feature.FieldType // when set, values are converted to these types
 
-	row     int64
-	state   int
-	sawFeat bool              // the current top-level object had "features"
-	top     map[string][]byte // other members of the current top-level object
-	err     error             // sticky
-	stats   geometryStats
-	topCRS  string
+	row      int64
+	state    int
+	sawFeat  bool              // the current top-level object had "features"
+	objStart int64             // input offset of the current top-level object
+	top      map[string][]byte // other members of the current top-level object
+	err      error             // sticky
+	stats    geometryStats
+	topCRS   string
 
 	// lastOrder lists the property names of the last feature in file
 	// order, for Open's schema.
@@ -57,15 +61,22 @@ func NewReader(name string, r io.Reader) *Reader {
 	return newReader(name, r, nil, Options{})
 }
 
+// NewReaderOptions is NewReader with options (limits, strict rings).
+func NewReaderOptions(name string, r io.Reader, opts Options) *Reader {
+	return newReader(name, r, nil, opts)
+}
+
 func newReader(name string, r io.Reader, schema *feature.Schema, opts Options) *Reader {
-	rd := &Reader{file: name, opts: geometryOptions{strictRings: opts.StrictRings}}
+	rd := &Reader{file: name, opts: geometryOptions{strictRings: opts.StrictRings}, limits: opts.Limits.OrDefault()}
 	if schema != nil {
 		rd.types = make(map[string]feature.FieldType, len(schema.Fields))
 		for _, f := range schema.Fields {
 			rd.types[f.Name] = f.Type
 		}
 	}
-	rd.dec = json.NewDecoder(newCleanReader(r))
+	rd.clean = newCleanReader(r)
+	rd.clean.budget = rd.limits.RecordBytes
+	rd.dec = json.NewDecoder(rd.clean)
 	return rd
 }
 
@@ -108,6 +119,8 @@ func (r *Reader) Read() (*feature.Feature, error) {
 				return nil, r.err
 			}
 			r.state, r.sawFeat, r.top = stateInObject, false, map[string][]byte{}
+			r.clean.mark()
+			r.objStart = r.dec.InputOffset()
 		case stateInObject:
 			f, err := r.readObjectMembers()
 			if f != nil || err != nil {
@@ -123,6 +136,12 @@ func (r *Reader) Read() (*feature.Feature, error) {
 			}
 			var raw rawFeature
 			r.row++
+			if r.row > r.limits.Features {
+				r.err = feature.OverLimit(r.file, r.row, r.limits.FeaturesLimit(r.row), "the layer has more than %d features", r.limits.Features)
+				return nil, r.err
+			}
+			r.clean.mark()
+			start := r.dec.InputOffset()
 			if err := r.dec.Decode(&raw); err != nil {
 				var te *json.UnmarshalTypeError
 				if errors.As(err, &te) {
@@ -130,6 +149,9 @@ func (r *Reader) Read() (*feature.Feature, error) {
 					return nil, r.errorf(r.row, "%s", jsonTypeError(err))
 				}
 				return nil, r.syntax(err)
+			}
+			if n := r.dec.InputOffset() - start; n > r.limits.RecordBytes {
+				return nil, feature.OverLimit(r.file, r.row, r.limits.RecordLimit(n), "the feature is %d bytes of text", n)
 			}
 			return r.feature(&raw)
 		}
@@ -179,6 +201,10 @@ func (r *Reader) readObjectMembers() (*feature.Feature, error) {
 	r.state = stateBetween
 	if r.sawFeat {
 		return nil, nil
+	}
+	if n := r.dec.InputOffset() - r.objStart; n > r.limits.RecordBytes {
+		r.row++
+		return nil, feature.OverLimit(r.file, r.row, r.limits.RecordLimit(n), "the feature is %d bytes of text", n)
 	}
 	// A lone Feature, or a bare geometry.
 	typ, _ := decodeTopString(r.top["type"])
@@ -253,6 +279,16 @@ func (r *Reader) feature(raw *rawFeature) (*feature.Feature, error) {
 		return nil, r.errorf(r.row, "not a Feature: type %q", raw.Type)
 	}
 	f := &feature.Feature{Row: r.row, Properties: feature.Properties{}}
+	// encoding/json would turn invalid UTF-8 into U+FFFD without a word:
+	// a name silently garbled is worse than an error.
+	for _, part := range []struct {
+		what string
+		raw  []byte
+	}{{"id", raw.ID}, {"properties", raw.Properties}} {
+		if i := invalidUTF8(part.raw); i >= 0 {
+			return nil, r.errorf(r.row, "invalid UTF-8 at byte %d of the %s (GeoJSON text must be UTF-8, RFC 8259: convert the file, e.g. with iconv -f WINDOWS-1258 -t UTF-8)", i, part.what)
+		}
+	}
 	if len(raw.ID) > 0 {
 		id, err := parseID(raw.ID)
 		if err != nil {
@@ -269,7 +305,12 @@ func (r *Reader) feature(raw *rawFeature) (*feature.Feature, error) {
 	}
 	r.lastOrder = r.lastOrder[:0]
 	if len(raw.Properties) > 0 && string(raw.Properties) != "null" {
+		var over *feature.Error
 		isObject, err := members(raw.Properties, func(name string, v []byte) error {
+			if n := int64(len(v)); n > r.limits.PropertyBytes {
+				over = feature.OverLimit(r.file, r.row, r.limits.PropertyLimit(n), "property %q is %d bytes", name, n)
+				return over
+			}
 			t, known := r.types[name]
 			val, err := value(v, t, known)
 			if err != nil {
@@ -284,11 +325,30 @@ func (r *Reader) feature(raw *rawFeature) (*feature.Feature, error) {
 		if !isObject {
 			return nil, r.errorf(r.row, "properties must be an object or null")
 		}
+		if over != nil {
+			return nil, over
+		}
 		if err != nil {
 			return nil, r.errorf(r.row, "%v", err)
 		}
 	}
 	return f, nil
+}
+
+// invalidUTF8 returns the offset of the first byte of b that is not
+// valid UTF-8, or -1.
+func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		c, size := utf8.DecodeRune(b[i:])
+		if c == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 func (r *Reader) errorf(row int64, format string, args ...any) *feature.Error {
@@ -302,7 +362,10 @@ func (r *Reader) syntax(err error) error {
 		row++ // inside a lone Feature or geometry not yet counted
 	}
 	var se *json.SyntaxError
+	var over *feature.LimitError
 	switch {
+	case errors.As(err, &over):
+		r.err = feature.OverLimit(r.file, row, over, "the text of the feature does not end within the limit")
 	case errors.As(err, &se):
 		r.err = &feature.Error{File: r.file, Record: row, Reason: fmt.Sprintf("invalid JSON at byte %d", se.Offset), Err: err}
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
@@ -319,11 +382,20 @@ func (r *Reader) syntax(err error) error {
 // offsets in errors stay true. RS cannot occur inside a JSON string
 // (control characters must be escaped there), so this never changes a
 // value.
+//
+// It also bounds the text of one value: the reader marks where each
+// feature starts, and more than budget bytes handed out since the mark is
+// an error before encoding/json buffers any more of it.
 type cleanReader struct {
 	r      *bufio.Reader
 	first  bool
-	spaces int // BOM bytes still to hand out as spaces
+	spaces int   // BOM bytes still to hand out as spaces
+	budget int64 // bytes allowed since the mark; 0 for no bound
+	since  int64 // bytes handed out since the mark
 }
+
+// mark starts counting a new value's bytes.
+func (c *cleanReader) mark() { c.since = 0 }
 
 func newCleanReader(r io.Reader) *cleanReader {
 	return &cleanReader{r: bufio.NewReaderSize(r, 4096), first: true}
@@ -345,7 +417,17 @@ func (c *cleanReader) Read(p []byte) (int, error) {
 		c.spaces -= n
 		return n, nil
 	}
+	if c.budget > 0 {
+		// Slack for what the decoder reads ahead of the mark and past
+		// the value's end; the exact size is checked after decoding.
+		slack := c.budget + 64<<10
+		if c.since >= slack {
+			return 0, &feature.LimitError{Name: "record size", Max: c.budget, Unit: "bytes", Flag: feature.FlagRecordBytes, Value: c.since}
+		}
+		p = p[:min(int64(len(p)), slack-c.since)]
+	}
 	n, err := c.r.Read(p)
+	c.since += int64(n)
 	for i, b := range p[:n] {
 		if b == 0x1E {
 			p[i] = ' '
