@@ -20,6 +20,10 @@ type Options struct {
 	// Workers is the number of reprojection goroutines; 0 means one per
 	// CPU.
 	Workers int
+	// Limits bound what reading costs (see feature.Limits); zero fields
+	// are the defaults. The readers apply the file-level ones; Layer's
+	// reader applies BadRecords and Vertices.
+	Limits feature.Limits
 }
 
 // Layer is a source layer with its CRS decided.
@@ -46,7 +50,8 @@ func Open(path string, opts Options) ([]*Layer, error) {
 		}
 		user = c
 	}
-	srcs, err := source.Open(path, source.Options{Encoding: opts.Encoding})
+	opts.Limits = opts.Limits.OrDefault()
+	srcs, err := source.Open(path, source.Options{Encoding: opts.Encoding, Limits: opts.Limits})
 	if err != nil {
 		return nil, err
 	}

@@ -25,8 +25,8 @@ type batch struct {
 	seq   int
 	items []item
 	fatal error     // the stream ended with this error after items (io.EOF at the end)
-	bound orb.Bound // of the items' geometries before reprojection
-	empty bool      // no geometry in items
+	bound orb.Bound // of the good items' geometries before reprojection
+	empty bool      // no good geometry in items
 }
 
 // Reader streams a layer's features in WGS 84, in source order. It follows
@@ -46,6 +46,9 @@ type Reader struct {
 	bound   orb.Bound // source-CRS bounds of the batches handed out
 	bounded bool
 	desc    string
+	file    string
+	limits  feature.Limits
+	bad     int64 // bad records handed out
 }
 
 // Transformation describes the operation PROJ uses for this layer.
@@ -73,6 +76,8 @@ func (l *Layer) Features(ctx context.Context) (*Reader, error) {
 		tokens:  make(chan struct{}, 4*n),
 		pending: map[int]batch{},
 		desc:    trs[0].Description(),
+		file:    l.Info().Source,
+		limits:  l.opts.Limits.OrDefault(),
 	}
 	jobs := make(chan batch, n)
 	file := l.Info().Source
@@ -87,7 +92,7 @@ func (l *Layer) Features(ctx context.Context) (*Reader, error) {
 		go func(tr *crs.Transformer) {
 			defer r.wg.Done()
 			for b := range jobs {
-				project(tr, file, l.Assumed, &b)
+				project(tr, file, l.Assumed, r.limits, &b)
 				select {
 				case r.results <- b:
 				case <-ctx.Done():
@@ -133,16 +138,25 @@ func (r *Reader) produce(ctx context.Context, src feature.Reader, jobs chan<- ba
 
 // project reprojects the batch's geometries in one PROJ call, falling back
 // to one call per feature to name the feature that cannot be transformed.
-func project(tr *crs.Transformer, file string, checkDegrees bool, b *batch) {
-	b.empty = true
-	for _, it := range b.items {
+// A feature with too many vertices, or whose coordinates are not finite
+// longitude/latitude once reprojected, becomes a bad record: its geometry
+// is dropped and its error says why, so inspect, export and build all
+// treat it alike.
+func project(tr *crs.Transformer, file string, checkDegrees bool, lim feature.Limits, b *batch) {
+	bounds := make([]orb.Bound, len(b.items))
+	for i := range b.items {
+		it := &b.items[i]
 		if it.f.Geometry == nil {
 			continue
 		}
-		if bb := it.f.Geometry.Bound(); b.empty {
-			b.bound, b.empty = bb, false
-		} else {
-			b.bound = b.bound.Union(bb)
+		if n := vertices(it.f.Geometry); n > lim.Vertices {
+			badRecord(it, feature.OverLimit(file, it.f.Row, lim.VerticesLimit(n), "the geometry has %d vertices", n))
+			continue
+		}
+		bounds[i] = it.f.Geometry.Bound()
+		if !plausible(bounds[i]) {
+			badRecord(it, feature.Errorf(file, it.f.Row, "coordinates are not finite numbers of a plausible size (bounds %g,%g .. %g,%g)",
+				bounds[i].Min[0], bounds[i].Min[1], bounds[i].Max[0], bounds[i].Max[1]))
 		}
 	}
 	if checkDegrees {
@@ -151,14 +165,36 @@ func project(tr *crs.Transformer, file string, checkDegrees bool, b *batch) {
 			if it.f.Geometry == nil {
 				continue
 			}
-			if err := crs.CheckDegrees(file, it.f.Geometry.Bound()); err != nil {
+			if err := crs.CheckDegrees(file, bounds[i]); err != nil {
 				b.items = b.items[:i]
 				b.fatal = err
-				return
+				break
 			}
 		}
-		return // WGS 84: nothing to transform
+	} else {
+		transform(tr, file, b)
 	}
+	b.empty = true
+	for i := range b.items {
+		it := &b.items[i]
+		if it.f.Geometry == nil {
+			continue
+		}
+		if bb := it.f.Geometry.Bound(); !lonLat(bb) {
+			badRecord(it, feature.Errorf(file, it.f.Row, "coordinates after reprojection are not longitude/latitude (bounds %g,%g .. %g,%g): is the CRS right? Son La data is usually --src-crs EPSG:9206",
+				bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1]))
+			continue
+		}
+		if b.empty {
+			b.bound, b.empty = bounds[i], false
+		} else {
+			b.bound = b.bound.Union(bounds[i])
+		}
+	}
+}
+
+// transform reprojects the geometries of b's items in place.
+func transform(tr *crs.Transformer, file string, b *batch) {
 	gs := make([]orb.Geometry, 0, len(b.items))
 	for _, it := range b.items {
 		if it.f.Geometry != nil {
@@ -182,23 +218,101 @@ func project(tr *crs.Transformer, file string, checkDegrees bool, b *batch) {
 		}
 		g, err := tr.Geometry(it.f.Geometry)
 		if err != nil {
-			it.f.Geometry = nil
-			if it.err == nil {
-				it.err = &feature.Error{File: file, Record: it.f.Row, Reason: "cannot reproject to WGS 84", Err: err}
-			}
+			badRecord(it, &feature.Error{File: file, Record: it.f.Row, Reason: "cannot reproject to WGS 84", Err: err})
 			continue
 		}
 		it.f.Geometry = g
 	}
 }
 
-// Read returns the next feature in source order.
+// badRecord drops the item's geometry; the first reason found is kept.
+func badRecord(it *item, err error) {
+	it.f.Geometry = nil
+	if it.err == nil {
+		it.err = err
+	}
+}
+
+// maxCoordinate bounds source coordinates: projected metres of any CRS
+// used on earth stay far below it, so larger values (1e308) are garbage
+// that no transformation can place.
+const maxCoordinate = 1e9
+
+func plausible(b orb.Bound) bool {
+	for _, v := range [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
+		if !(v >= -maxCoordinate && v <= maxCoordinate) { // false for NaN too
+			return false
+		}
+	}
+	return true
+}
+
+// lonLat reports whether b is finite WGS 84 longitude/latitude.
+func lonLat(b orb.Bound) bool {
+	return b.Min[0] >= -180 && b.Max[0] <= 180 && b.Min[1] >= -90 && b.Max[1] <= 90
+}
+
+// vertices counts the points of g.
+func vertices(g orb.Geometry) int64 {
+	switch g := g.(type) {
+	case orb.Point:
+		return 1
+	case orb.MultiPoint:
+		return int64(len(g))
+	case orb.LineString:
+		return int64(len(g))
+	case orb.Ring:
+		return int64(len(g))
+	case orb.MultiLineString:
+		var n int64
+		for _, l := range g {
+			n += int64(len(l))
+		}
+		return n
+	case orb.Polygon:
+		var n int64
+		for _, r := range g {
+			n += int64(len(r))
+		}
+		return n
+	case orb.MultiPolygon:
+		var n int64
+		for _, p := range g {
+			n += vertices(p)
+		}
+		return n
+	case orb.Collection:
+		var n int64
+		for _, c := range g {
+			n += vertices(c)
+		}
+		return n
+	case orb.Bound:
+		return 4
+	}
+	return 0
+}
+
+// Read returns the next feature in source order. After more than
+// Limits.BadRecords bad records the stream stops with an error over that
+// limit.
 func (r *Reader) Read() (*feature.Feature, error) {
 	for {
 		if r.pos < len(r.cur.items) {
 			it := r.cur.items[r.pos]
 			r.cur.items[r.pos] = item{}
 			r.pos++
+			if it.err != nil {
+				r.bad++
+				if r.bad > r.limits.BadRecords {
+					// Only a count is kept per bad record: a file of
+					// millions of them costs no memory, and stops here.
+					r.done = feature.OverLimit(r.file, it.f.Row, r.limits.BadRecordLimit(r.bad),
+						"more than %d bad records; this one: %v", r.limits.BadRecords, it.err)
+					r.cur = batch{}
+					return nil, r.done
+				}
+			}
 			return it.f, it.err
 		}
 		if r.cur.fatal != nil {
