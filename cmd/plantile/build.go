@@ -48,6 +48,7 @@ type buildFlags struct {
 	invalid         string // what to do with a self-intersecting polygon: drop or fail
 	quiet           bool
 	cpuProfile      string
+	limits          feature.Limits
 }
 
 func newBuildCmd() *cobra.Command {
@@ -90,6 +91,7 @@ unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	fl.MarkHidden("cpuprofile")
+	addLimitFlags(fl, &f.limits)
 	return cmd
 }
 
@@ -149,7 +151,7 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	start := time.Now()
 	var found []*ingest.Layer
 	for _, src := range srcs {
-		ls, err := ingest.Open(src, ingest.Options{SrcCRS: f.srcCRS, Encoding: f.encoding, Workers: f.workers})
+		ls, err := ingest.Open(src, ingest.Options{SrcCRS: f.srcCRS, Encoding: f.encoding, Workers: f.workers, Limits: f.limits})
 		if err != nil {
 			return fmt.Errorf("build: %w", err)
 		}

@@ -53,6 +53,7 @@ record number and reason, unless --skip-invalid is given.`,
 	cmd.Flags().BoolVar(&skipBad, "skip-invalid", false, "skip bad records instead of stopping")
 	cmd.Flags().StringVar(&opts.SrcCRS, "src-crs", "", "source CRS when the data has none or a wrong one (EPSG:9206, PROJ string, WKT)")
 	cmd.Flags().StringVar(&opts.Encoding, "encoding", "", "attribute text encoding of shapefiles, overriding .cpg and LDID")
+	addLimitFlags(cmd.Flags(), &opts.Limits)
 	return cmd
 }
 

@@ -37,7 +37,13 @@ type layerReport struct {
 	Empty          int64           `json:"empty_geometries"`
 	Invalid        int64           `json:"invalid_geometries"`
 	Reasons        []string        `json:"invalid_reasons,omitempty"`
-	Warnings       []string        `json:"warnings,omitempty"`
+	// Outliers are features outside Vietnam or far from the rest of the
+	// layer (see ingest.OutlierDetector): the count, the first rows and
+	// a hint about the CRS.
+	Outliers    int              `json:"outliers"`
+	OutlierRows []ingest.Outlier `json:"outlier_rows,omitempty"`
+	OutlierHint string           `json:"outlier_hint,omitempty"`
+	Warnings    []string         `json:"warnings,omitempty"`
 }
 
 func newInspectCmd() *cobra.Command {
@@ -50,7 +56,9 @@ func newInspectCmd() *cobra.Command {
 a .zip of shapefiles, or a GeoJSON file) and prints its name, geometry type,
 feature count, the source CRS as recognised and the transformation used,
 bounds in the source CRS and in WGS 84, fields with types, the text encoding,
-and the empty or invalid geometries with the first reasons.`,
+the empty or invalid geometries with the first reasons, and the outliers:
+features outside Vietnam or far from the rest of their layer, with a hint
+about the CRS. The --max-* flags set the reading limits (see the README).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var reports []layerReport
@@ -79,6 +87,7 @@ and the empty or invalid geometries with the first reasons.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
 	cmd.Flags().StringVar(&opts.SrcCRS, "src-crs", "", "source CRS when the data has none or a wrong one (EPSG:9206, PROJ string, WKT)")
 	cmd.Flags().StringVar(&opts.Encoding, "encoding", "", "attribute text encoding of shapefiles (e.g. windows-1258), overriding .cpg and LDID")
+	addLimitFlags(cmd.Flags(), &opts.Limits)
 	return cmd
 }
 
@@ -127,6 +136,7 @@ func inspectLayer(ctx context.Context, l *ingest.Layer) (layerReport, error) {
 	defer r.Close()
 	var wgs orb.Bound
 	seen := false
+	outliers := ingest.NewOutlierDetector(info.Source)
 	for {
 		f, err := r.Read()
 		if f == nil {
@@ -145,6 +155,7 @@ func inspectLayer(ctx context.Context, l *ingest.Layer) (layerReport, error) {
 		case f.Geometry == nil:
 			rep.Empty++
 		default:
+			outliers.Add(f)
 			if b := f.Geometry.Bound(); seen {
 				wgs = wgs.Union(b)
 			} else {
@@ -155,6 +166,8 @@ func inspectLayer(ctx context.Context, l *ingest.Layer) (layerReport, error) {
 	if seen {
 		rep.WGS84Bounds = &[4]float64{wgs.Min[0], wgs.Min[1], wgs.Max[0], wgs.Max[1]}
 	}
+	out := outliers.Result(maxReasons)
+	rep.Outliers, rep.OutlierRows, rep.OutlierHint = out.Total, out.Rows, out.Hint
 	if b, ok := r.SourceBound(); ok {
 		rep.SourceBounds = &[4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 	}
@@ -205,6 +218,16 @@ func printReport(w io.Writer, r layerReport) {
 	fmt.Fprintf(w, "Invalid geometries: %d\n", r.Invalid)
 	for _, s := range r.Reasons {
 		fmt.Fprintf(w, "  %s\n", s)
+	}
+	fmt.Fprintf(w, "Outliers:           %d\n", r.Outliers)
+	for _, o := range r.OutlierRows {
+		fmt.Fprintf(w, "  record %d: %s\n", o.Row, o.Reason)
+	}
+	if r.Outliers > len(r.OutlierRows) {
+		fmt.Fprintf(w, "  ... and %d more\n", r.Outliers-len(r.OutlierRows))
+	}
+	if r.OutlierHint != "" {
+		fmt.Fprintf(w, "  hint: %s\n", r.OutlierHint)
 	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(w, "Warning: %s\n", s)

@@ -44,8 +44,8 @@ type Limits struct {
 	Vertices int64
 	// PropertyBytes is the largest value of one property (a GeoJSON
 	// string or nested JSON value; a dBASE field is at most 64 KiB by
-	// construction). A feature with a larger one is a bad record: a tile
-	// could not hold it anyway. Default 1 MiB.
+	// construction). A larger one is an error naming the feature and the
+	// property: a tile could not hold it anyway. Default 1 MiB.
 	PropertyBytes int64
 }
 
