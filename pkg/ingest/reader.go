@@ -307,8 +307,12 @@ func (r *Reader) Read() (*feature.Feature, error) {
 				if r.bad > r.limits.BadRecords {
 					// Only a count is kept per bad record: a file of
 					// millions of them costs no memory, and stops here.
+					why := it.err.Error()
+					if fe, ok := feature.AsError(it.err); ok {
+						why = fe.Reason
+					}
 					r.done = feature.OverLimit(r.file, it.f.Row, r.limits.BadRecordLimit(r.bad),
-						"more than %d bad records; this one: %v", r.limits.BadRecords, it.err)
+						"more than %d bad records; this one: %s", r.limits.BadRecords, why)
 					r.cur = batch{}
 					return nil, r.done
 				}

@@ -63,7 +63,7 @@ func openArchive(p string, lim feature.Limits) (*archive, error) {
 			ratio := f.UncompressedSize64 / max(f.CompressedSize64, 1)
 			if ratio > uint64(lim.ZipRatio) {
 				return nil, feature.OverLimit(p+"/"+f.Name, 0, lim.ZipRatioLimit(int64(min(ratio, 1<<62))),
-					"%d bytes compressed to %d (ratio %d:1): a zip bomb?", f.UncompressedSize64, f.CompressedSize64, ratio)
+					"%d bytes compressed to %d (ratio %d:1)", f.UncompressedSize64, f.CompressedSize64, ratio)
 			}
 		}
 		name, ok := safeName(f.Name)
