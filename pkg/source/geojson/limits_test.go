@@ -82,6 +82,7 @@ func TestLimits(t *testing.T) {
 		{"feature text", collection(featureA, bigGeom), feature.Limits{RecordBytes: 10000}, 2, feature.FlagRecordBytes},
 		{"feature text in a sequence", featureA + "\n" + bigGeom + "\n", feature.Limits{RecordBytes: 10000}, 2, feature.FlagRecordBytes},
 		{"features", collection(featureA, featureA, featureA), feature.Limits{Features: 2}, 3, feature.FlagFeatures},
+		{"features in a sequence", featureA + "\n" + featureA + "\n" + featureA + "\n", feature.Limits{Features: 2}, 3, feature.FlagFeatures},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			feats, err := readWith(tc.text, geojson.Options{Limits: tc.lim})

@@ -206,6 +206,10 @@ func (r *Reader) readObjectMembers() (*feature.Feature, error) {
 		r.row++
 		return nil, feature.OverLimit(r.file, r.row, r.limits.RecordLimit(n), "the feature is %d bytes of text", n)
 	}
+	if r.row >= r.limits.Features {
+		r.err = feature.OverLimit(r.file, r.row+1, r.limits.FeaturesLimit(r.row+1), "the layer has more than %d features", r.limits.Features)
+		return nil, r.err
+	}
 	// A lone Feature, or a bare geometry.
 	typ, _ := decodeTopString(r.top["type"])
 	if typ == "FeatureCollection" {
