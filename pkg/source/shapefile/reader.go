@@ -62,13 +62,24 @@ func NewReader(name string, shp io.Reader, dbf io.Reader, opts Options) (*Reader
 		dec, _, _ := chooseEncoding(opts.Encoding, "", false, ldid)
 		return dec
 	}
-	return newReader(name, siblingName(name, ".dbf"), shp, dbf, -1, pick, opts.Limits, nil)
+	return newReader(name, siblingName(name, ".dbf"), shp, dbf, -1, -1, pick, opts.Limits, nil)
 }
 
-// newReader reads the headers; dbfSize is the .dbf's length, or -1.
-func newReader(shpName, dbfName string, shp, dbf io.Reader, dbfSize int64, pick func(byte) *textDecoder, lim feature.Limits, closers []io.Closer) (*Reader, error) {
+// bufferSize is the buffer for a file of size bytes (-1: unknown): at
+// most max, and no larger than the file, so that a zip of thousands of
+// small sets does not cost a megabyte of buffer per set.
+func bufferSize(size int64, max int) int {
+	if size < 0 || size >= int64(max) {
+		return max
+	}
+	return int(size) + 16 // bufio's minimum
+}
+
+// newReader reads the headers; shpSize and dbfSize are the files'
+// lengths, or -1.
+func newReader(shpName, dbfName string, shp, dbf io.Reader, shpSize, dbfSize int64, pick func(byte) *textDecoder, lim feature.Limits, closers []io.Closer) (*Reader, error) {
 	r := &Reader{shpName: shpName, dbfName: dbfName, closers: closers, limits: lim.OrDefault()}
-	r.shp = bufio.NewReaderSize(shp, shpBufferSize)
+	r.shp = bufio.NewReaderSize(shp, bufferSize(shpSize, shpBufferSize))
 	var hb [headerLen]byte
 	if _, err := io.ReadFull(r.shp, hb[:]); err != nil {
 		r.Close()
@@ -81,7 +92,7 @@ func newReader(shpName, dbfName string, shp, dbf io.Reader, dbfSize int64, pick 
 	}
 	r.hdr, r.pos = h, headerLen
 	if dbf != nil {
-		r.dbf = bufio.NewReaderSize(dbf, dbfBufferSize)
+		r.dbf = bufio.NewReaderSize(dbf, bufferSize(dbfSize, dbfBufferSize))
 		t, dec, err := readDBFHeader(r.dbf, dbfSize, pick)
 		if err != nil {
 			r.Close()

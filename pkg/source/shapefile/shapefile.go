@@ -62,7 +62,7 @@ func (l *Layer) Features() (feature.Reader, error) {
 		dbfSize = sizeOf(f)
 	}
 	pick := func(byte) *textDecoder { return l.decoder() }
-	return newReader(l.info.Source, dbfName, shp, dbf, dbfSize, pick, l.limits, closers)
+	return newReader(l.info.Source, dbfName, shp, dbf, sizeOf(shp), dbfSize, pick, l.limits, closers)
 }
 
 // sizeOf returns the size of an open file (for a zip member, its declared
@@ -336,7 +336,7 @@ func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*L
 	}
 	defer df.Close()
 	dbfSize := sizeOf(df)
-	br := bufio.NewReaderSize(df, dbfBufferSize)
+	br := bufio.NewReaderSize(df, bufferSize(dbfSize, dbfBufferSize))
 	var label string
 	var encWarns []string
 	var chosen *textDecoder
