@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 
 	"github.com/paulmach/orb"
 )
@@ -91,8 +93,11 @@ type Feature struct {
 	Properties Properties
 }
 
-// IntID returns the feature's stable integer id: the source id when it is
-// a non-negative integer, else the row number.
+// IntID returns the feature's integer id: the source id when it is a
+// non-negative whole number (json.Number text parsed strictly: "12abc" is
+// not 12), else the row number. A layer decides its ids once for all its
+// features (pkg/index IDKind), so that source ids and row numbers never
+// mix; IntID only looks at one feature.
 func (f *Feature) IntID() uint64 {
 	switch v := f.ID.(type) {
 	case int64:
@@ -100,12 +105,11 @@ func (f *Feature) IntID() uint64 {
 			return uint64(v)
 		}
 	case float64:
-		if v >= 0 && v == float64(uint64(v)) {
+		if v >= 0 && v < 1<<64 && v == math.Trunc(v) {
 			return uint64(v)
 		}
 	case json.Number:
-		var n uint64
-		if _, err := fmt.Sscan(string(v), &n); err == nil {
+		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
 			return n
 		}
 	}

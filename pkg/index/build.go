@@ -19,10 +19,14 @@ const giveUp = 4096
 // Builder collects features into a new Layer. It is not safe for
 // concurrent use; the Layer it returns is.
 type Builder struct {
-	l     *Layer
-	dicts []map[any]uint32
-	names map[string]int
-	done  bool
+	l      *Layer
+	dicts  []map[any]uint32
+	names  map[string]int
+	ids    idCollector
+	bounds []orb.Bound // per feature, for packing the R-tree
+	done   bool
+
+	withGeometry int // features with a non-null shape
 }
 
 // NewBuilder starts a layer described by info. Features must be in WGS 84
@@ -42,7 +46,8 @@ func NewBuilder(info feature.LayerInfo) *Builder {
 	if info.Count > 0 && info.Count < 1<<28 {
 		n = int(info.Count)
 	}
-	l.ids, l.kinds, l.bounds = make([]uint64, 0, n), make([]Kind, 0, n), make([]orb.Bound, 0, n)
+	l.kinds, b.bounds = make([]Kind, 0, n), make([]orb.Bound, 0, n)
+	b.ids.rows = make([]uint64, 0, n)
 	l.featGroup = make([]uint32, 1, n+1)
 	for i := range l.cols {
 		l.cols[i].dict = []any{nil}
@@ -63,7 +68,7 @@ func (b *Builder) Add(f *feature.Feature) error {
 		return errors.New("index: Add after Layer")
 	}
 	l := b.l
-	n := len(l.ids)
+	n := len(l.kinds)
 	kind, err := b.addGeometry(f.Geometry)
 	if err != nil {
 		// Roll back the partly stored geometry.
@@ -71,7 +76,7 @@ func (b *Builder) Add(f *feature.Feature) error {
 		l.groupRing = l.groupRing[:l.featGroup[n]+1]
 		l.ringPoint = l.ringPoint[:l.groupRing[len(l.groupRing)-1]+1]
 		pts := l.ringPoint[len(l.ringPoint)-1]
-		l.merc = l.merc[:2*pts]
+		l.coords = l.coords[:2*pts]
 		return fmt.Errorf("%w: record %d: %v", ErrGeometry, f.Row, err)
 	}
 	for name, v := range f.Properties {
@@ -88,6 +93,7 @@ func (b *Builder) Add(f *feature.Feature) error {
 		if v != nil {
 			k, size, err := dictKey(v)
 			if err != nil {
+				b.rollback(n)
 				return fmt.Errorf("index: record %d: field %s: %w", f.Row, l.schema.Fields[c].Name, err)
 			}
 			ok := false
@@ -101,7 +107,7 @@ func (b *Builder) Add(f *feature.Feature) error {
 					// A column of nearly unique values (parcel numbers,
 					// areas) gains nothing from a dictionary: stop
 					// deduplicating it and save the map.
-					if n := len(b.dicts[c]); n > giveUp && n > len(l.ids)/2 {
+					if n := len(b.dicts[c]); n > giveUp && n > len(l.kinds)/2 {
 						b.dicts[c] = nil
 					}
 				}
@@ -117,18 +123,33 @@ func (b *Builder) Add(f *feature.Feature) error {
 	bound := orb.Bound{}
 	if kind != KindNone {
 		bound = f.Geometry.Bound()
-		l.tree.Insert([2]float64(bound.Min), [2]float64(bound.Max), int32(n))
-		if l.tree.Len() == 1 {
+		if b.withGeometry == 0 {
 			l.full = bound
 		} else {
 			l.full = l.full.Union(bound)
 		}
+		b.withGeometry++
 	}
 	l.featGroup = append(l.featGroup, uint32(len(l.groupRing)-1))
-	l.ids = append(l.ids, f.IntID())
+	b.ids.add(f.Row, f.ID)
 	l.kinds = append(l.kinds, kind)
-	l.bounds = append(l.bounds, bound)
+	b.bounds = append(b.bounds, bound)
 	return nil
+}
+
+// rollback forgets the property values stored for feature n by an Add
+// that failed half-way, and its geometry.
+func (b *Builder) rollback(n int) {
+	l := b.l
+	for c := range l.cols {
+		if len(l.cols[c].vals) > n {
+			l.cols[c].vals = l.cols[c].vals[:n]
+		}
+	}
+	l.featGroup = l.featGroup[:n+1]
+	l.groupRing = l.groupRing[:l.featGroup[n]+1]
+	l.ringPoint = l.ringPoint[:l.groupRing[len(l.groupRing)-1]+1]
+	l.coords = l.coords[:2*l.ringPoint[len(l.ringPoint)-1]]
 }
 
 func (b *Builder) addField(name string, v any) {
@@ -146,7 +167,7 @@ func (b *Builder) addField(name string, v any) {
 	}
 	b.names[name] = len(l.schema.Fields)
 	l.schema.Fields = append(l.schema.Fields, feature.Field{Name: name, Type: t})
-	l.cols = append(l.cols, column{vals: make([]uint32, len(l.ids)), dict: []any{nil}})
+	l.cols = append(l.cols, column{vals: make([]uint32, len(l.kinds)), dict: []any{nil}})
 	b.dicts = append(b.dicts, map[any]uint32{})
 }
 
@@ -219,21 +240,38 @@ func (b *Builder) addRing(pts []orb.Point) error {
 		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
 			return fmt.Errorf("coordinate %v is not lon/lat", p)
 		}
-		x, y := Mercator(p[0], p[1])
-		l.merc = append(l.merc, x, y)
+		l.coords = append(l.coords, p[0], p[1])
 	}
-	if len(l.merc)/2 > math.MaxUint32 {
+	if len(l.coords)/2 > math.MaxUint32 {
 		return errors.New("more than 2^32 points in a layer")
 	}
-	l.ringPoint = append(l.ringPoint, uint32(len(l.merc)/2))
+	l.ringPoint = append(l.ringPoint, uint32(len(l.coords)/2))
 	return nil
 }
 
 // Layer finishes the build and returns the immutable layer. The Builder
 // must not be used afterwards.
 func (b *Builder) Layer() *Layer {
+	if b.done {
+		return b.l
+	}
 	b.done = true
-	return b.l
+	l := b.l
+	l.idKind, l.ids, l.strIDs, l.byID = b.ids.finish()
+	b.ids = idCollector{}
+	for c := range l.cols {
+		l.cols[c].coded = b.dicts[c] != nil
+	}
+	b.dicts = nil
+	items := make([]int32, 0, b.withGeometry)
+	for i, k := range l.kinds {
+		if k != KindNone {
+			items = append(items, int32(i))
+		}
+	}
+	l.tree = pack(items, func(i int32) orb.Bound { return b.bounds[i] }, l.full)
+	b.bounds = nil
+	return l
 }
 
 // Build reads every feature of r into a new Layer. It stops at the first

@@ -104,8 +104,12 @@ func TestRoundTrip(t *testing.T) {
 			if p := l.Properties(i); !reflect.DeepEqual(p, want) {
 				t.Errorf("Properties = %v, want %v", p, want)
 			}
-			if id := l.ID(i); id != tt.f.IntID() {
-				t.Errorf("ID = %d, want %d", id, tt.f.IntID())
+			// Only one feature has a source id: the layer uses rows.
+			if id := l.ID(i); id != uint64(tt.f.Row) {
+				t.Errorf("ID = %d, want the row %d", id, tt.f.Row)
+			}
+			if g, w := l.Geometry(i), tt.f.Geometry; g != nil && !orb.Equal(g, w) {
+				t.Errorf("Geometry = %v, want exactly %v", g, w)
 			}
 		})
 	}

@@ -4,11 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"unsafe"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
-	"github.com/tidwall/rtree"
 
 	"github.com/sonla-gis/plantile/pkg/feature"
 )
@@ -41,43 +40,52 @@ func (k Kind) Dimension() int {
 }
 
 // Layer is an immutable, indexed layer. Features are numbered 0..Len()-1 in
-// the order they were added. All methods are safe for concurrent use.
+// the order they were added; that number is also the stable paging order.
+// All methods are safe for concurrent use.
 //
-// Geometry is stored in three levels of offsets over flat coordinate slabs:
-// a feature owns a range of groups (the polygons of a MultiPolygon; one
-// group for any other kind), a group owns a range of rings (the rings of a
-// polygon, the lines of a MultiLineString, one ring holding all points of a
-// MultiPoint), and a ring owns a range of points.
+// Geometry is stored in three levels of offsets over one flat coordinate
+// slab: a feature owns a range of groups (the polygons of a MultiPolygon;
+// one group for any other kind), a group owns a range of rings (the rings
+// of a polygon, the lines of a MultiLineString, one ring holding all points
+// of a MultiPoint), and a ring owns a range of points.
 type Layer struct {
 	info   feature.LayerInfo
 	schema feature.Schema
 
-	ids    []uint64
-	kinds  []Kind
-	bounds []orb.Bound // lon/lat
+	idKind IDKind
+	ids    []uint64 // the MVT id: the source number (IDNumber) or the row
+	strIDs []string // IDString only: the source ids
+	byID   []int32  // feature numbers in id order, for Find
+
+	kinds []Kind
 
 	featGroup []uint32 // len Len()+1: feature i owns groups featGroup[i]..featGroup[i+1]
 	groupRing []uint32 // len groups+1
 	ringPoint []uint32 // len rings+1
-	// merc holds the coordinates in Web Mercator world units (0..1, y
+	// coords holds the lon/lat coordinates exactly as added (x, y pairs):
+	// the feature server returns them at full precision.
+	coords []float64
+	// merc holds the same points in Web Mercator world units (0..1, y
 	// down, tile order): what the tiler needs for every tile, without a
-	// logarithm per vertex. Lon/lat are recovered exactly to about 1e-14
-	// degrees (a nanometre); storing them too would double the slab.
-	merc []float64
+	// logarithm per vertex. It is computed on first use, so a layer loaded
+	// only to answer feature queries never holds it.
+	mercOnce sync.Once
+	merc     []float64
 
 	cols []column
-	tree rtree.RTreeG[int32]
+	tree packedTree
 	full orb.Bound
 }
 
 // column is one property, dictionary-encoded: vals[i] indexes dict, and 0
 // means nil (null or absent). Columns of nearly unique values stop being
-// deduplicated while building, so equal values may then have different
-// codes.
+// deduplicated while building (coded is then false), so equal values may
+// have different codes.
 type column struct {
-	vals []uint32
-	dict []any // dict[0] is nil
-	size int   // bytes of the values in dict (string data, raw JSON)
+	vals  []uint32
+	dict  []any // dict[0] is nil
+	size  int   // bytes of the values in dict (string data, raw JSON)
+	coded bool  // every value has exactly one code
 }
 
 // Info returns the layer description given to the Builder.
@@ -88,16 +96,37 @@ func (l *Layer) Info() feature.LayerInfo { return l.info }
 func (l *Layer) Schema() feature.Schema { return l.schema }
 
 // Len returns the number of features.
-func (l *Layer) Len() int { return len(l.ids) }
+func (l *Layer) Len() int { return len(l.kinds) }
 
 // Bounds returns the lon/lat bounds of all features; the zero Bound when
 // the layer has no geometry.
 func (l *Layer) Bounds() orb.Bound { return l.full }
 
-// FeatureBound returns the lon/lat bounds of feature i.
-func (l *Layer) FeatureBound(i int) orb.Bound { return l.bounds[i] }
+// FeatureBound returns the lon/lat bounds of feature i, computed from its
+// coordinates (the layer keeps no per-feature bounds besides the R-tree's);
+// the zero Bound for a null or empty shape.
+func (l *Layer) FeatureBound(i int) orb.Bound {
+	g0, g1 := l.featGroup[i], l.featGroup[i+1]
+	r0, r1 := l.groupRing[g0], l.groupRing[g1]
+	return slabBound(l.coords[2*l.ringPoint[r0] : 2*l.ringPoint[r1]])
+}
 
-// ID returns the stable integer id of feature i (feature.Feature.IntID).
+func slabBound(c []float64) orb.Bound {
+	if len(c) < 2 {
+		return orb.Bound{}
+	}
+	b := orb.Bound{Min: orb.Point{c[0], c[1]}, Max: orb.Point{c[0], c[1]}}
+	for j := 2; j+1 < len(c); j += 2 {
+		x, y := c[j], c[j+1]
+		b.Min[0], b.Max[0] = min(b.Min[0], x), max(b.Max[0], x)
+		b.Min[1], b.Max[1] = min(b.Min[1], y), max(b.Max[1], y)
+	}
+	return b
+}
+
+// ID returns the integer id of feature i that vector tiles carry (MVT ids
+// are unsigned integers): the source id for a layer of IDNumber, else the
+// row number. See IDKind.
 func (l *Layer) ID(i int) uint64 { return l.ids[i] }
 
 // Kind returns the geometry type of feature i.
@@ -107,9 +136,7 @@ func (l *Layer) Kind(i int) Kind { return l.kinds[i] }
 // (lon/lat), until fn returns false. The order is that of the R-tree, not
 // of the features.
 func (l *Layer) Search(b orb.Bound, fn func(i int) bool) {
-	l.tree.Search([2]float64(b.Min), [2]float64(b.Max), func(_, _ [2]float64, i int32) bool {
-		return fn(int(i))
-	})
+	l.tree.search(b, fn)
 }
 
 // PointIn calls fn with every feature at p (lon/lat), until fn returns
@@ -137,34 +164,40 @@ func (l *Layer) PointIn(p orb.Point, tol float64, fn func(i int) bool) {
 }
 
 // Geometry returns a fresh copy of the lon/lat geometry of feature i, nil
-// for a null shape. Coordinates are recovered from Web Mercator, equal to
-// those added to within about 1e-14 degrees; latitudes beyond the Web
-// Mercator limit (85.05°) come back clamped.
+// for a null shape: the coordinates exactly as they were added.
 func (l *Layer) Geometry(i int) orb.Geometry {
-	return l.geometry(i, true)
+	return l.geometry(i, l.coords)
 }
 
 // Mercator returns the geometry of feature i in Web Mercator world units:
 // x and y from 0 to 1, y growing southwards like tile rows.
 func (l *Layer) Mercator(i int) orb.Geometry {
-	return l.geometry(i, false)
+	return l.geometry(i, l.mercator())
 }
 
-func (l *Layer) ring(r int, lonlat bool) []orb.Point {
+// mercator returns the Web Mercator slab, computing it on first use.
+func (l *Layer) mercator() []float64 {
+	l.mercOnce.Do(func() {
+		m := make([]float64, len(l.coords))
+		for j := 0; j+1 < len(m); j += 2 {
+			m[j], m[j+1] = Mercator(l.coords[j], l.coords[j+1])
+		}
+		l.merc = m
+	})
+	return l.merc
+}
+
+func (l *Layer) ring(r int, slab []float64) []orb.Point {
 	a, b := l.ringPoint[r], l.ringPoint[r+1]
 	pts := make([]orb.Point, b-a)
 	for k := range pts {
 		j := 2 * (int(a) + k)
-		if lonlat {
-			pts[k][0], pts[k][1] = LonLat(l.merc[j], l.merc[j+1])
-		} else {
-			pts[k] = orb.Point{l.merc[j], l.merc[j+1]}
-		}
+		pts[k] = orb.Point{slab[j], slab[j+1]}
 	}
 	return pts
 }
 
-func (l *Layer) geometry(i int, slab bool) orb.Geometry {
+func (l *Layer) geometry(i int, slab []float64) orb.Geometry {
 	g0 := int(l.featGroup[i])
 	poly := func(g int) orb.Polygon {
 		r0, r1 := int(l.groupRing[g]), int(l.groupRing[g+1])
@@ -207,11 +240,12 @@ func (l *Layer) geometry(i int, slab bool) orb.Geometry {
 // (polygon) number within the feature and the ring's flat x,y slab, which
 // must not be modified.
 func (l *Layer) Parts(i int, fn func(group int, ring []float64)) {
+	merc := l.mercator()
 	g0, g1 := int(l.featGroup[i]), int(l.featGroup[i+1])
 	for g := g0; g < g1; g++ {
 		for r := l.groupRing[g]; r < l.groupRing[g+1]; r++ {
 			a, b := l.ringPoint[r], l.ringPoint[r+1]
-			fn(g-g0, l.merc[2*a:2*b])
+			fn(g-g0, merc[2*a:2*b])
 		}
 	}
 }
@@ -241,25 +275,27 @@ func (l *Layer) Value(i, f int) (code uint32, v any) {
 func (l *Layer) Distinct(f int) int { return len(l.cols[f].dict) }
 
 // MemoryPerFeature returns the bytes the layer holds per feature: the
-// capacities of every slab and column, the dictionary values, and an
-// estimate of the R-tree (tidwall/rtree keeps its items in nodes of up to
-// 64 entries of two [2]float64 and an int32, about 70% full).
+// capacities of every slab, id and column, the dictionary values (string
+// and JSON bytes plus their headers), the R-tree, and the Web Mercator slab
+// if the tiler has made it.
 func (l *Layer) MemoryPerFeature() float64 {
-	if len(l.ids) == 0 {
+	if len(l.kinds) == 0 {
 		return 0
 	}
 	n := 0
-	n += cap(l.ids) * 8
+	n += cap(l.ids)*8 + cap(l.strIDs)*16 + cap(l.byID)*4
+	for _, s := range l.strIDs {
+		n += len(s)
+	}
 	n += cap(l.kinds)
-	n += cap(l.bounds) * int(unsafe.Sizeof(orb.Bound{}))
 	n += (cap(l.featGroup) + cap(l.groupRing) + cap(l.ringPoint)) * 4
+	n += cap(l.coords) * 8
 	n += cap(l.merc) * 8
 	for _, c := range l.cols {
 		n += cap(c.vals)*4 + cap(c.dict)*16 + c.size
 	}
-	const itemBytes = 2*16 + 4
-	n += int(float64(l.tree.Len()*itemBytes) / 0.7)
-	return float64(n) / float64(len(l.ids))
+	n += l.tree.bytes()
+	return float64(n) / float64(len(l.kinds))
 }
 
 // Mercator projects lon/lat to Web Mercator world units (0..1, y down),
@@ -305,13 +341,13 @@ func (l *Layer) Rings(g int) (r0, r1 int) {
 // RingMercator returns the flat x,y Web Mercator coordinates of ring r. The
 // slice must not be modified.
 func (l *Layer) RingMercator(r int) []float64 {
-	return l.merc[2*l.ringPoint[r] : 2*l.ringPoint[r+1]]
+	return l.mercator()[2*l.ringPoint[r] : 2*l.ringPoint[r+1]]
 }
 
 // MercatorBound returns the bounds of feature i in Web Mercator world
 // units (y down).
 func (l *Layer) MercatorBound(i int) orb.Bound {
-	b := l.bounds[i]
+	b := l.FeatureBound(i)
 	x0, y1 := Mercator(b.Min[0], b.Min[1])
 	x1, y0 := Mercator(b.Max[0], b.Max[1])
 	return orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
@@ -324,3 +360,22 @@ func LonLat(x, y float64) (lon, lat float64) {
 
 // DictValue returns the value of field f that has code code (see Value).
 func (l *Layer) DictValue(f int, code uint32) any { return l.cols[f].dict[code] }
+
+// Coded reports whether field f is fully dictionary-coded: every distinct
+// value has exactly one code, so an equality filter can compare codes.
+// Columns of nearly unique values are not.
+func (l *Layer) Coded(f int) bool { return l.cols[f].coded }
+
+// Coordinates gives allocation-free access to the lon/lat coordinates of
+// feature i, exactly as added: fn is called once per ring with the group
+// (polygon) number within the feature and the ring's flat x,y slab, which
+// must not be modified.
+func (l *Layer) Coordinates(i int, fn func(group int, ring []float64)) {
+	g0, g1 := int(l.featGroup[i]), int(l.featGroup[i+1])
+	for g := g0; g < g1; g++ {
+		for r := l.groupRing[g]; r < l.groupRing[g+1]; r++ {
+			a, b := l.ringPoint[r], l.ringPoint[r+1]
+			fn(g-g0, l.coords[2*a:2*b])
+		}
+	}
+}
