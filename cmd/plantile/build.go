@@ -298,7 +298,12 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	}
 	for _, bl := range layers {
 		meta.VectorLayers = append(meta.VectorLayers, vectorLayer(bl))
+		// The exact features go with the tiles: one file, one version.
+		if err := w.PutFeatures(bl.data); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
 	}
+	meta.Extra = map[string]string{mbtiles.VersionKey: mbtiles.NewVersion()}
 	w.SetMetadata(meta)
 	ws := w.Stats()
 	if err := w.Commit(); err != nil {

@@ -16,9 +16,11 @@ import (
 // stored layer and FromColumns turns back into a Layer without re-adding
 // feature by feature. See Layer for the meaning of the offsets.
 type Columns struct {
-	// Info describes the layer; Info.Schema lists every field, one per
-	// entry of Props, in order.
+	// Info describes the layer as the Builder was given it.
 	Info feature.LayerInfo
+	// Schema lists every field, one per entry of Props, in order: those of
+	// Info.Schema and any met in the features (Layer.Schema).
+	Schema feature.Schema
 	// IDKind says which of IDs and StringIDs hold the feature ids.
 	IDKind IDKind
 	// IDs are the integer ids (source numbers for IDNumber, else rows),
@@ -52,11 +54,10 @@ type Column struct {
 // must not be modified.
 func (l *Layer) Columns() Columns {
 	c := Columns{
-		Info: l.info, IDKind: l.idKind, IDs: l.ids, StringIDs: l.strIDs, Kinds: l.kinds,
+		Info: l.info, Schema: l.schema, IDKind: l.idKind, IDs: l.ids, StringIDs: l.strIDs, Kinds: l.kinds,
 		FeatGroup: l.featGroup, GroupRing: l.groupRing, RingPoint: l.ringPoint, Coords: l.coords,
 		Props: make([]Column, len(l.cols)),
 	}
-	c.Info.Schema = l.schema
 	for i, col := range l.cols {
 		c.Props[i] = Column{Codes: col.vals, Dict: col.dict, Coded: col.coded}
 	}
@@ -134,27 +135,27 @@ func FromColumns(c Columns) (*Layer, error) {
 			withGeometry++
 		}
 	}
-	if len(c.Props) != len(c.Info.Schema.Fields) {
-		return bad("%d property columns for %d fields", len(c.Props), len(c.Info.Schema.Fields))
+	if len(c.Props) != len(c.Schema.Fields) {
+		return bad("%d property columns for %d fields", len(c.Props), len(c.Schema.Fields))
 	}
 	names := map[string]bool{}
-	for _, f := range c.Info.Schema.Fields {
+	for _, f := range c.Schema.Fields {
 		if names[f.Name] {
 			return bad("field %q twice", f.Name)
 		}
 		names[f.Name] = true
 	}
 	l := &Layer{
-		info: c.Info, schema: c.Info.Schema, idKind: c.IDKind, ids: c.IDs, kinds: c.Kinds,
+		info: c.Info, schema: c.Schema, idKind: c.IDKind, ids: c.IDs, kinds: c.Kinds,
 		featGroup: c.FeatGroup, groupRing: c.GroupRing, ringPoint: c.RingPoint, coords: c.Coords,
 		cols: make([]column, len(c.Props)),
 	}
 	for f, p := range c.Props {
 		if len(p.Codes) != n {
-			return bad("field %q: %d values for %d features", c.Info.Schema.Fields[f].Name, len(p.Codes), n)
+			return bad("field %q: %d values for %d features", c.Schema.Fields[f].Name, len(p.Codes), n)
 		}
 		if len(p.Dict) == 0 || p.Dict[0] != nil {
-			return bad("field %q: dictionary must start with nil", c.Info.Schema.Fields[f].Name)
+			return bad("field %q: dictionary must start with nil", c.Schema.Fields[f].Name)
 		}
 		size := 0
 		for _, v := range p.Dict[1:] {
@@ -165,12 +166,12 @@ func FromColumns(c Columns) (*Layer, error) {
 				size += len(v)
 			case int64, float64, bool:
 			default:
-				return bad("field %q: value of type %T", c.Info.Schema.Fields[f].Name, v)
+				return bad("field %q: value of type %T", c.Schema.Fields[f].Name, v)
 			}
 		}
 		for _, code := range p.Codes {
 			if int(code) >= len(p.Dict) {
-				return bad("field %q: code %d beyond %d values", c.Info.Schema.Fields[f].Name, code, len(p.Dict))
+				return bad("field %q: code %d beyond %d values", c.Schema.Fields[f].Name, code, len(p.Dict))
 			}
 		}
 		l.cols[f] = column{vals: p.Codes, dict: p.Dict, size: size, coded: p.Coded}
