@@ -56,7 +56,24 @@ const (
 )
 
 // MarshalBinary encodes the layer; see AppendBinary.
-func (l *Layer) MarshalBinary() ([]byte, error) { return l.AppendBinary(nil) }
+func (l *Layer) MarshalBinary() ([]byte, error) { return l.AppendBinary(make([]byte, 0, l.encodedSize())) }
+
+// encodedSize returns about the size of the encoding (the header aside),
+// so that MarshalBinary allocates once.
+func (l *Layer) encodedSize() int {
+	n := len(l.kinds)
+	size := 1024 + n + 4*(len(l.featGroup)+len(l.groupRing)+len(l.ringPoint)) + 8*len(l.coords) + 8*n
+	if l.idKind == IDString {
+		size += 4 * (n + 1)
+		for _, s := range l.strIDs {
+			size += len(s)
+		}
+	}
+	for _, c := range l.cols {
+		size += 4*n + 4 + 9*len(c.dict) + c.size
+	}
+	return size
+}
 
 // AppendBinary appends the layer in the columnar encoding that Decode
 // reads: exact lon/lat coordinates, ids, kinds, part offsets, schema and

@@ -293,6 +293,18 @@ func (l *Layer) MemoryPerFeature() float64 {
 	n += cap(l.merc) * 8
 	for _, c := range l.cols {
 		n += cap(c.vals)*4 + cap(c.dict)*16 + c.size
+		// Values in an interface are boxed: a string or JSON header, or
+		// an 8-byte number, on the heap behind each dictionary entry.
+		for _, v := range c.dict {
+			switch v.(type) {
+			case string:
+				n += 16
+			case json.RawMessage:
+				n += 24
+			case int64, float64:
+				n += 8
+			}
+		}
 	}
 	n += l.tree.bytes()
 	return float64(n) / float64(len(l.kinds))
