@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
 )
 
@@ -68,6 +69,9 @@ type Tileset struct {
 	// when it reaches 0, so requests in flight finish on the old version.
 	refs atomic.Int64
 	log  *slog.Logger
+
+	layers    []*index.Layer // the exact features (tileset_features.go)
+	versionID string
 }
 
 // tileRange is the inclusive range of tiles covering a tileset's bounds at
@@ -393,6 +397,10 @@ func (r *Registry) load(ctx context.Context, name, path string, id fileID) (*Til
 	if _, _, err := rd.Tile(ctx, m.MinZoom, 0, 0); err != nil {
 		return fail(err)
 	}
+	layers, versionID, err := r.loadFeatures(ctx, name, rd, id)
+	if err != nil {
+		return fail(err)
+	}
 	r.version++
 	t := &Tileset{
 		Name:     name,
@@ -405,6 +413,7 @@ func (r *Registry) load(ctx context.Context, name, path string, id fileID) (*Til
 		log:      r.log,
 		ranges:   tileRanges([4]float64{m.Bounds.Min[0], m.Bounds.Min[1], m.Bounds.Max[0], m.Bounds.Max[1]}, m.MaxZoom),
 	}
+	t.layers, t.versionID = layers, versionID
 	t.refs.Store(1)
 	return t, nil
 }

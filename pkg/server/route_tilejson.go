@@ -25,6 +25,9 @@ type TileJSON struct {
 	MaxZoom      int                   `json:"maxzoom"`
 	Bounds       []float64             `json:"bounds,omitempty"`
 	Center       []float64             `json:"center,omitempty"`
+	// PlantileVersion is the tileset version (Tileset.Version), also sent
+	// as the Plantile-Version header of tiles and feature queries.
+	PlantileVersion string `json:"plantile:version,omitempty"`
 }
 
 // TileURL returns the XYZ URL template of a tileset: what QGIS takes as a
@@ -71,6 +74,7 @@ func tileJSON(t *Tileset, base string) TileJSON {
 		MinZoom:      m.MinZoom,
 		MaxZoom:      m.MaxZoom,
 	}
+	tj.PlantileVersion = t.versionID
 	if tj.Name == "" {
 		tj.Name = t.Name
 	}
@@ -102,6 +106,7 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errorf(KindNotFound, "no tileset %q", clip(name))
 	}
+	w.Header().Set(VersionHeader, t.versionID)
 	return s.writeJSON(w, r, "application/json", tileJSON(t, s.BaseURL(r)))
 }
 

@@ -24,20 +24,26 @@ const MediaTypeMVT = "application/vnd.mapbox-vector-tile"
 // and a tile's answer is cached in memory (when enabled), so deep or
 // off-map requests from desktop GIS clients are cheap.
 func (s *Server) Tile(ctx context.Context, name string, z, x, y int) (*Tile, error) {
+	t, _, err := s.tileOf(ctx, name, z, x, y)
+	return t, err
+}
+
+// tileOf is Tile that also returns the version that answered.
+func (s *Server) tileOf(ctx context.Context, name string, z, x, y int) (*Tile, string, error) {
 	for range 3 {
 		ts, ok := s.reg.Get(name)
 		if !ok {
-			return nil, errorf(KindNotFound, "no tileset %q", name)
+			return nil, "", errorf(KindNotFound, "no tileset %q", name)
 		}
 		if !ts.inZoom(z) {
-			return nil, errorf(KindNotFound, "tileset %q has zooms %d to %d, not %d", name, ts.Metadata.MinZoom, ts.Metadata.MaxZoom, z)
+			return nil, "", errorf(KindNotFound, "tileset %q has zooms %d to %d, not %d", name, ts.Metadata.MinZoom, ts.Metadata.MaxZoom, z)
 		}
 		if !ts.inBounds(z, x, y) {
-			return missingTile, nil
+			return missingTile, ts.versionID, nil
 		}
 		key := tileKey{version: ts.version, z: uint8(z), x: uint32(x), y: uint32(y)}
 		if t, ok := s.reg.cache.get(key); ok {
-			return t, nil
+			return t, ts.versionID, nil
 		}
 		if !ts.acquire() {
 			continue // replaced or removed meanwhile: look again
@@ -48,20 +54,20 @@ func (s *Server) Tile(ctx context.Context, name string, z, x, y int) (*Tile, err
 		ts.release()
 		if err != nil {
 			if rctx.Err() != nil {
-				return nil, rctx.Err()
+				return nil, "", rctx.Err()
 			}
-			return nil, fmt.Errorf("server: tileset %s: %w", name, err)
+			return nil, "", fmt.Errorf("server: tileset %s: %w", name, err)
 		}
 		t := missingTile
 		if found {
 			if t, err = makeTile(data); err != nil {
-				return nil, fmt.Errorf("server: tileset %s tile %d/%d/%d: %w", name, z, x, y, err)
+				return nil, "", fmt.Errorf("server: tileset %s tile %d/%d/%d: %w", name, z, x, y, err)
 			}
 		}
 		s.reg.cache.put(key, t)
-		return t, nil
+		return t, ts.versionID, nil
 	}
-	return nil, &Err{Kind: KindUnavailable, Detail: "the tileset is being replaced; retry", Cause: errors.New("server: tileset kept changing")}
+	return nil, "", &Err{Kind: KindUnavailable, Detail: "the tileset is being replaced; retry", Cause: errors.New("server: tileset kept changing")}
 }
 
 // makeTile wraps stored bytes; a gzipped tile that decompresses to nothing
@@ -91,11 +97,12 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.Tile(r.Context(), req.name, req.z, req.x, req.y)
+	t, version, err := s.tileOf(r.Context(), req.name, req.z, req.x, req.y)
 	if err != nil {
 		return err
 	}
 	h := w.Header()
+	h[VersionHeader] = []string{version}
 	h["Cache-Control"] = s.hdrTileCache
 	h["Vary"] = s.hdrVaryTile
 	if t.Empty() {

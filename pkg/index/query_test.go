@@ -1,0 +1,141 @@
+package index_test
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/planar"
+
+	"github.com/sonla-gis/plantile/pkg/index"
+)
+
+// TestAtMatchesBruteForce compares At with orb's planar predicates over
+// every feature: polygons (with holes) by containment, lines and points by
+// distance in metres in the local frame.
+func TestAtMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(seed(t), 6))
+	l := mixedLayer(t, 3000, false, rng)
+	for q := range 300 {
+		p := orb.Point{103 + 2*rng.Float64(), 20.5 + 1.5*rng.Float64()}
+		if q%3 == 0 { // near a feature, often inside it
+			i := rng.IntN(l.Len())
+			if b := l.FeatureBound(i); l.Kind(i) != index.KindNone {
+				p = orb.Point{b.Min[0] + rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + rng.Float64()*(b.Max[1]-b.Min[1])}
+			}
+		}
+		tol := 200 * rng.Float64()
+		mx, my := index.MetresPerDegree(p[1])
+		var got, want []int
+		l.At(p, tol, func(i int) bool { got = append(got, i); return true })
+		for i := range l.Len() {
+			g := l.Geometry(i)
+			hit := false
+			switch g := g.(type) {
+			case orb.Polygon:
+				hit = planar.PolygonContains(g, p)
+			case orb.MultiPolygon:
+				hit = planar.MultiPolygonContains(g, p)
+			case nil:
+			default:
+				local := orb.Clone(g)
+				local = scale(local, p, mx, my)
+				hit = planar.DistanceFrom(local, orb.Point{0, 0}) <= tol
+			}
+			if hit {
+				want = append(want, i)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("query %d at %v tol %.1f m: got %v, want %v", q, p, tol, got, want)
+		}
+	}
+}
+
+func scale(g orb.Geometry, p orb.Point, mx, my float64) orb.Geometry {
+	f := func(q orb.Point) orb.Point { return orb.Point{(q[0] - p[0]) * mx, (q[1] - p[1]) * my} }
+	switch g := g.(type) {
+	case orb.Point:
+		return f(g)
+	case orb.MultiPoint:
+		for k := range g {
+			g[k] = f(g[k])
+		}
+	case orb.LineString:
+		for k := range g {
+			g[k] = f(g[k])
+		}
+	case orb.MultiLineString:
+		for _, ls := range g {
+			for k := range ls {
+				ls[k] = f(ls[k])
+			}
+		}
+	}
+	return g
+}
+
+func TestAtHole(t *testing.T) {
+	l := mixedLayer(t, 5, false, rand.New(rand.NewPCG(1, 1)))
+	// Feature 4 is a square with a triangular hole (see mixedLayer).
+	b := l.FeatureBound(4)
+	x, y := b.Min[0], b.Min[1]
+	found := func(p orb.Point) bool {
+		hit := false
+		l.At(p, 0, func(i int) bool { hit = hit || i == 4; return true })
+		return hit
+	}
+	if !found(orb.Point{x + 0.001, y + 0.001}) {
+		t.Error("a point in the polygon is not found")
+	}
+	if found(orb.Point{x + 0.0035, y + 0.0025}) {
+		t.Error("a point in the hole is found")
+	}
+	if !found(orb.Point{x + 0.003, y + 0.002}) {
+		t.Error("a point on the hole's edge (touching the polygon) is not found")
+	}
+}
+
+func TestIntersectingMatchesClip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(seed(t), 7))
+	l := mixedLayer(t, 3000, false, rng)
+	for q := range 300 {
+		x, y := 103+2*rng.Float64(), 20.5+1.5*rng.Float64()
+		d := 0.03 * rng.Float64()
+		b := orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x + d, y + d*rng.Float64()}}
+		var got, want []int
+		l.Intersecting(b, func(i int) bool { got = append(got, i); return true })
+		for i := range l.Len() {
+			g := l.Geometry(i)
+			if g == nil || !g.Bound().Intersects(b) {
+				continue
+			}
+			if c := clip.Geometry(b, orb.Clone(g)); c != nil && !orb.Equal(c, emptyOf(c)) {
+				want = append(want, i)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("query %d %v: got %v, want %v", q, b, got, want)
+		}
+	}
+}
+
+func emptyOf(g orb.Geometry) orb.Geometry {
+	switch g.(type) {
+	case orb.MultiPoint:
+		return orb.MultiPoint{}
+	case orb.LineString:
+		return orb.LineString{}
+	case orb.MultiLineString:
+		return orb.MultiLineString{}
+	case orb.Polygon:
+		return orb.Polygon{}
+	case orb.MultiPolygon:
+		return orb.MultiPolygon{}
+	}
+	return nil
+}
