@@ -56,7 +56,9 @@ const (
 )
 
 // MarshalBinary encodes the layer; see AppendBinary.
-func (l *Layer) MarshalBinary() ([]byte, error) { return l.AppendBinary(make([]byte, 0, l.encodedSize())) }
+func (l *Layer) MarshalBinary() ([]byte, error) {
+	return l.AppendBinary(make([]byte, 0, l.encodedSize()))
+}
 
 // encodedSize returns about the size of the encoding (the header aside),
 // so that MarshalBinary allocates once.
