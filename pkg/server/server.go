@@ -65,6 +65,8 @@ type Server struct {
 	hdrMVT       []string
 	hdrGzip      []string
 	codes        [600]string // status codes as metric labels
+
+	query queryState // route_query.go
 }
 
 // Route templates, also the "route" label of metrics.
@@ -141,6 +143,8 @@ func (s *Server) routes() {
 	r.Path("/styles").Methods(methods...).Handler(s.handle(RouteStyles, s.handleStyles))
 	r.Path("/fonts/{fontstack}/{range}.pbf").Methods(methods...).Handler(s.handle(RouteFonts, s.handleFonts))
 	r.Path("/config.json").Methods(methods...).Handler(s.handle(RouteViewer, s.handleViewer))
+	r.Path(RouteQueryPoint).Methods(methods...).Handler(s.handle(RouteQueryPoint, s.handleQueryPoint))
+	r.Path(RouteQueryBBox).Methods(methods...).Handler(s.handle(RouteQueryBBox, s.handleQueryBBox))
 	r.Path("/healthz").Methods(methods...).Handler(s.handle(RouteHealth, s.handleHealth))
 	r.Path("/readyz").Methods(methods...).Handler(s.handle(RouteReady, s.handleReady))
 	metrics := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
