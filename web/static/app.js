@@ -380,27 +380,46 @@ function formatValue(field, v) {
   return String(v);
 }
 
+// The field a style draws with its legend (a layer whose metadata has
+// "plantile:legend": true, painted by ["get", FIELD]), per source layer:
+// the rendered-tile fallback uses it where the server has no features.
+function legendField(sourceLayer) {
+  for (const l of state.style?.layers ?? []) {
+    if (l['source-layer'] !== sourceLayer || l.metadata?.['plantile:legend'] !== true) continue;
+    const m = JSON.stringify(l.paint ?? {}).match(/\["get","([^"]+)"\]/);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+// popupContent shows one feature: {properties, sourceLayer, fields (the
+// layer's schema, in order), legendField, legend, layerTitle, others}. The
+// rows follow the schema; names of fields, layers and coded values come
+// from the style's metadata, with the raw name when it has none.
 function popupContent(feature) {
   const props = feature.properties ?? {};
-  const lu = props.ma_dat !== undefined ? landuse(String(props.ma_dat)) : null;
-  const title = props.ten ?? props.ten_duong ?? (lu ? nameIn(lu, lu.code) : props.ten_dat) ?? t('feature');
-  const known = Object.keys(meta('fields') ?? {});
-  const keys = Object.keys(props).sort((a, b) => {
-    const ia = known.indexOf(a); const ib = known.indexOf(b);
-    if (ia !== ib) return (ia < 0 ? 1e9 : ia) - (ib < 0 ? 1e9 : ib);
-    return a.localeCompare(b);
-  });
-  const rows = keys.map((k) => {
+  const fields = feature.fields ?? Object.keys(props);
+  const lfield = feature.legendField ?? null;
+  const lu = feature.legend ?? (lfield && props[lfield] !== undefined ? landuse(String(props[lfield])) : null);
+  // The title: the legend's name for the category, else the first text
+  // value that reads like a name (has a space), else the layer.
+  const named = fields.map((k) => props[k]).find((v) => typeof v === 'string' && v.trim().includes(' '));
+  const layerTitle = nameIn(feature.layerTitle, layerName(feature.sourceLayer));
+  const title = lu?.vi ? nameIn(lu, lu.code) : (named ?? t('feature'));
+  const rows = fields.filter((k) => k in props).map((k) => {
     let cell = el('td', { text: formatValue(k, props[k]) });
-    if (k === 'ma_dat' && lu) {
-      cell = el('td', {}, el('span', { class: 'swatch', style: `background:${lu.color}` }), lu.code);
+    if (k === lfield && lu) {
+      cell = el('td', {}, el('span', { class: 'swatch', style: `background:${lu.color}` }), lu.code ?? String(props[k]));
     }
     return el('tr', { 'data-field': k }, el('th', { scope: 'row', text: fieldName(k) }), cell);
   });
-  return el('div', { class: 'feature-popup' },
+  const others = (feature.others ?? []).map((o) => el('li', {}, `${nameIn(o.layerTitle, layerName(o.sourceLayer))}: ${o.label}`));
+  return el('div', { class: 'feature-popup', 'data-id': feature.id ?? null, 'data-layer': feature.sourceLayer },
     el('h3', { text: title }),
-    el('p', { class: 'muted', text: `${t('layer')}: ${layerName(feature.sourceLayer)}` }),
-    el('table', {}, el('tbody', {}, rows)));
+    el('p', { class: 'muted', text: `${t('layer')}: ${layerTitle}` }),
+    el('table', {}, el('tbody', {}, rows)),
+    others.length ? el('p', { class: 'muted', text: `${t('alsoHere')}:` }) : null,
+    others.length ? el('ul', { class: 'also-here' }, others) : null);
 }
 
 // The layers a click or hover can hit: every layer of a tileset. Computed
@@ -414,10 +433,98 @@ function interactiveLayers() {
   return interactive;
 }
 
-function onClick(e) {
-  const features = map.queryRenderedFeatures(e.point, { layers: interactiveLayers() });
+// visibleLayer tells whether the layer of a tileset is switched on.
+function visibleLayer(tileset, sourceLayer) {
+  const ts = state.tilesets.find((x) => x.name === tileset);
+  const g = ts?.groups.find((x) => x.sourceLayer === sourceLayer);
+  return g ? isVisible(g) : false;
+}
+
+// bboxArea is the area of a GeoJSON geometry's bounding box in degrees²:
+// among polygons at a point, the smallest (a parcel, not its district)
+// is what the user most likely means.
+function bboxArea(g) {
+  let x0 = Infinity; let y0 = Infinity; let x1 = -Infinity; let y1 = -Infinity;
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      x0 = Math.min(x0, c[0]); y0 = Math.min(y0, c[1]); x1 = Math.max(x1, c[0]); y1 = Math.max(y1, c[1]);
+    } else c.forEach(walk);
+  };
+  if (g?.coordinates) walk(g.coordinates);
+  return x1 >= x0 ? (x1 - x0) * (y1 - y0) : Infinity;
+}
+
+const dimension = { Point: 0, MultiPoint: 0, LineString: 1, MultiLineString: 1, Polygon: 2, MultiPolygon: 2 };
+
+// drawnOnTop names the tileset and layer drawn on top at a pixel (labels
+// aside): the layer the user sees and means to click.
+function drawnOnTop(point) {
+  const f = map.queryRenderedFeatures(point, { layers: interactiveLayers() }).find((x) => x.layer.type !== 'symbol');
+  if (!f) return null;
+  const ts = state.tilesets.find((x) => x.sourceId === f.source);
+  return ts ? `${ts.name}/${f.sourceLayer}` : null;
+}
+
+// fromQuery turns the answer of /query/point into the popup's feature: of
+// the visible features, one of the layer drawn on top at the click, else
+// the first of points, lines, then the smallest polygon; the others are
+// listed below it. Only the layer comes from the tiles: the feature and
+// its attributes are the exact ones.
+function fromQuery(answer, top) {
+  const layers = new Map((answer.layers ?? []).map((l) => [`${l.tileset}/${l.layer}`, l]));
+  const feats = (answer.features ?? []).filter((f) => visibleLayer(f.tileset, f.layer));
+  const rank = (f) => (`${f.tileset}/${f.layer}` === top ? -1 : (dimension[f.geometry?.type] ?? 3));
+  feats.sort((a, b) => rank(a) - rank(b) || bboxArea(a.geometry) - bboxArea(b.geometry));
+  if (feats.length === 0) return null;
+  const view = (f) => {
+    const l = layers.get(`${f.tileset}/${f.layer}`) ?? {};
+    return {
+      id: f.id, properties: f.properties, sourceLayer: f.layer, fields: (l.fields ?? []).map((x) => x.name),
+      legendField: l.legend_field ?? null, legend: f.legend ?? null, layerTitle: f.layer_title ?? null,
+    };
+  };
+  const main = view(feats[0]);
+  main.others = feats.slice(1).map((f) => {
+    const v = view(f);
+    const label = v.legend ? `${v.legend.code} ${nameIn(v.legend, '')}` : (v.fields.map((k) => v.properties[k]).find((x) => typeof x === 'string' && x.includes(' ')) ?? String(f.id));
+    return { sourceLayer: f.layer, layerTitle: v.layerTitle, label };
+  });
+  return main;
+}
+
+// fromTiles is the popup's feature from the rendered tiles: only for
+// tilesets whose file carries no exact features (built before them).
+function fromTiles(point) {
+  const features = map.queryRenderedFeatures(point, { layers: interactiveLayers() });
   // Prefer what is drawn on top, but a label only stands for its feature.
-  const feature = features.find((f) => f.layer.type !== 'symbol') ?? features[0];
+  const f = features.find((x) => x.layer.type !== 'symbol') ?? features[0];
+  if (!f) return null;
+  const ts = state.tilesets.find((x) => x.sourceId === f.source);
+  const vl = ts?.groups.find((g) => g.sourceLayer === f.sourceLayer)?.vectorLayer;
+  const fields = Object.keys(vl?.fields ?? {});
+  return {
+    id: f.id, properties: f.properties, sourceLayer: f.sourceLayer,
+    fields: fields.length ? fields : Object.keys(f.properties), legendField: legendField(f.sourceLayer),
+  };
+}
+
+let clicks = 0;
+// onClick asks the server what is planned at the point: the exact features,
+// so the popup is right at every zoom (a low-zoom tile may draw a square
+// standing for many small parcels). Lines and points are hit within a few
+// pixels, converted to metres by the server at the map's zoom.
+async function onClick(e) {
+  const seq = ++clicks;
+  const { lng, lat } = e.lngLat.wrap();
+  let feature = null;
+  try {
+    const answer = await getJSON(`/query/point?lon=${lng}&lat=${lat}&tolerance_px=6&zoom=${map.getZoom().toFixed(2)}`);
+    feature = (answer.layers ?? []).length > 0 ? fromQuery(answer, drawnOnTop(e.point)) : fromTiles(e.point);
+  } catch (err) {
+    console.warn('plantile: point query failed, showing the rendered tile instead:', err.message ?? err);
+    feature = fromTiles(e.point);
+  }
+  if (seq !== clicks) return; // a later click won
   if (!feature) {
     popup?.remove();
     return;

@@ -291,6 +291,66 @@ test('a click on a parcel shows its attributes in Vietnamese', async () => {
   await page.click('.maplibregl-popup-close-button').catch(() => {});
 });
 
+test('a click at a low zoom shows the exact parcel under the point', async () => {
+  // At z11-12 a tile pixel may be a square standing for many small parcels,
+  // carrying one parcel's attributes: the popup must show the parcel that
+  // is really at the point, as /query/point answers it.
+  const layer = await landuseLayer();
+  await zoomToParcel(layer);
+  const hidden = await page.evaluate((keep) => {
+    const map = window.map;
+    const ids = map.getStyle().layers.filter((l) => l.source && l['source-layer'] !== keep && l.type !== 'background'
+      && map.getLayoutProperty(l.id, 'visibility') !== 'none').map((l) => l.id);
+    for (const id of ids) map.setLayoutProperty(id, 'visibility', 'none');
+    return ids;
+  }, layer.sourceLayer);
+  try {
+    // A point off the parcel's centre, inside a small neighbour more often
+    // than not, seen at z11.5.
+    const target = await page.evaluate(() => {
+      const c = window.map.getCanvas();
+      const p = window.map.unproject([c.clientWidth / 2 + 150, c.clientHeight / 2 + 90]);
+      return [p.lng, p.lat];
+    });
+    await page.evaluate((c) => window.map.jumpTo({ center: c, zoom: 11.5 }), target);
+    await idle();
+    const at = await page.evaluate(() => {
+      const c = window.map.getCanvas();
+      const r = c.getBoundingClientRect();
+      const ll = window.map.unproject([c.clientWidth / 2, c.clientHeight / 2]);
+      const tile = window.map.queryRenderedFeatures([c.clientWidth / 2, c.clientHeight / 2]).find((f) => f.layer.type === 'fill');
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2, lon: ll.lng, lat: ll.lat, tile: tile?.properties ?? null, zoom: window.map.getZoom() };
+    });
+    assert.ok(at.zoom < 12.01 && at.zoom > 10.99, `zoom ${at.zoom}`);
+    const res = await fetch(`${base}/query/point?lon=${at.lon}&lat=${at.lat}&layers=${layer.sourceLayer}`);
+    assert.equal(res.status, 200);
+    assert.ok(res.headers.get('plantile-version'), 'no Plantile-Version header');
+    const answer = await res.json();
+    assert.equal(answer.features.length, 1, `${answer.features.length} parcels at ${at.lon},${at.lat}`);
+    const exact = answer.features[0];
+    await page.mouse.click(at.x, at.y);
+    const popup = page.locator('.maplibregl-popup .feature-popup');
+    await popup.waitFor({ timeout: 10_000 });
+    const id = await popup.getAttribute('data-id');
+    const text = await popup.innerText();
+    assert.equal(id, String(exact.id), `popup shows feature ${id}, the parcel at the point is ${exact.id}`);
+    for (const [k, v] of Object.entries(exact.properties)) {
+      if (typeof v === 'string' && v) assert.ok(text.includes(v), `popup lacks ${k} = ${v}:\n${text}`);
+    }
+    // Field rows follow the layer's schema, as the server lists it.
+    const rows = await popup.locator('tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.field));
+    const schema = answer.layers[0].fields.map((f) => f.name).filter((n) => n in exact.properties);
+    assert.deepEqual(rows, schema);
+    if (at.tile && at.tile.ma_o !== exact.properties.ma_o) {
+      console.log(`# the tile at z11.5 drew ${at.tile.ma_o}; the popup showed ${exact.properties.ma_o}, the parcel at the point`);
+    }
+    await page.screenshot({ path: join(out, 'popup-z11.png') });
+    await page.click('.maplibregl-popup-close-button');
+  } finally {
+    await page.evaluate((ids) => { for (const id of ids) window.map.setLayoutProperty(id, 'visibility', 'visible'); }, hidden);
+  }
+});
+
 test('a facility popup names its type through the style', async () => {
   // The circle layer coloured by a coded field, and the names of its codes,
   // both from the style as served.
