@@ -374,25 +374,31 @@ func (d *decoder) values(n uint64, name string) []any {
 	start := d.b
 	var strBytes uint64
 	for range n {
-		tb := d.take(1, "field "+name+" value tag")
+		// Names are given as constants: building "field NAME" per value
+		// would cost more than the value itself.
+		tb := d.take(1, "value tag")
 		if tb == nil {
-			return nil
+			break
 		}
 		switch tb[0] {
 		case tagString, tagJSON:
 			k := uint64(d.u32())
-			d.take(k, "field "+name+" value")
+			d.take(k, "value")
 			strBytes += k
 		case tagInt, tagFloat:
-			d.take(8, "field "+name+" value")
+			d.take(8, "value")
 		case tagBool:
-			d.take(1, "field "+name+" value")
+			d.take(1, "value")
 		default:
-			d.fail("field %s: value tag %d", name, tb[0])
+			d.fail("value tag %d", tb[0])
 		}
 		if d.err != nil {
-			return nil
+			break
 		}
+	}
+	if d.err != nil {
+		d.err = fmt.Errorf("field %s: %w", name, d.err)
+		return nil
 	}
 	buf := make([]byte, 0, strBytes)
 	out := make([]any, n+1)
