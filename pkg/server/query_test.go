@@ -2,9 +2,12 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -397,5 +400,34 @@ func TestQuerySwapsWithTiles(t *testing.T) {
 	}
 	if h := tj.Header.Get(server.VersionHeader); h != "v-next" || !strings.Contains(string(body), `"plantile:version": "v-next"`) {
 		t.Errorf("TileJSON version %q", h)
+	}
+}
+
+// TestDamagedFeaturesRefused replaces the file with one whose features are
+// damaged: the whole version is refused and the previous one keeps
+// answering, tiles and features alike.
+func TestDamagedFeaturesRefused(t *testing.T) {
+	e, _ := newDemoEnv(t)
+	dir := t.TempDir()
+	writeDemo(t, dir, "v-bad")
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "sonla.mbtiles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE plantile_features SET data = substr(data, 1, 1000) || x'ff' || substr(data, 1002) WHERE name = 'landuse'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := os.Rename(filepath.Join(dir, "sonla.mbtiles"), filepath.Join(e.dir, "sonla.mbtiles")); err != nil {
+		t.Fatal(err)
+	}
+	var le *server.LoadError
+	if err := e.reg.Reload(context.Background()); !errors.As(err, &le) || !errors.Is(err, mbtiles.ErrFeatures) {
+		t.Fatalf("Reload = %v, want a LoadError for the damaged features", err)
+	}
+	_, res := e.query(t, "/query/point?lon=100&lat=15")
+	tile, _ := e.get(t, "/tiles/sonla/8/203/113.pbf")
+	if res.Header.Get(server.VersionHeader) != "sonla=v-demo" || tile.Header.Get(server.VersionHeader) != "v-demo" {
+		t.Errorf("after a refused file: query %q, tile %q; want v-demo", res.Header.Get(server.VersionHeader), tile.Header.Get(server.VersionHeader))
 	}
 }
