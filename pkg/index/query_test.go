@@ -139,3 +139,34 @@ func emptyOf(g orb.Geometry) orb.Geometry {
 	}
 	return nil
 }
+
+// BenchmarkAt answers point queries in process at random places over a
+// layer of square parcels: the index side of "what is planned here?"
+// (candidates from the R-tree, then the exact test), no HTTP. Its peer is
+// PointIn, the older query that builds an orb geometry per candidate.
+func BenchmarkAt(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 0))
+	l, _ := randomLayer(b, 100_000, rng)
+	pts := make([]orb.Point, 4096)
+	for k := range pts {
+		pts[k] = orb.Point{103 + 2*rng.Float64(), 20.5 + 1.5*rng.Float64()}
+	}
+	for _, bm := range []struct {
+		name string
+		q    func(p orb.Point, fn func(int) bool)
+	}{
+		{"At", func(p orb.Point, fn func(int) bool) { l.At(p, 3, fn) }},
+		{"PointIn", func(p orb.Point, fn func(int) bool) { l.PointIn(p, 3e-5, fn) }},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			found := 0
+			for i := 0; b.Loop(); i++ {
+				bm.q(pts[i%len(pts)], func(int) bool { found++; return true })
+			}
+			if found == 0 {
+				b.Fatal("nothing found")
+			}
+		})
+	}
+}
