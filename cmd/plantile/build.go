@@ -33,6 +33,8 @@ type buildFlags struct {
 	out             string
 	layers          []string // new names, one per source layer in order
 	zooms           []string // NAME=MIN-MAX overrides
+	dissolve        []string // NAME=FIELD overrides
+	detailZooms     []string // NAME=ZOOM overrides
 	minZoom         int
 	maxZoom         int
 	srcCRS          string
@@ -75,6 +77,8 @@ unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
 	fl.StringVarP(&f.out, "output", "o", "", "MBTiles file to write (required)")
 	fl.StringArrayVar(&f.layers, "layer", nil, "name of the MVT layer, once per source layer in order (default: the file name)")
 	fl.StringArrayVar(&f.zooms, "zoom", nil, "zoom range of one layer, NAME=MIN-MAX (repeatable)")
+	fl.StringArrayVar(&f.dissolve, "dissolve", nil, "merge a polygon layer's neighbours sharing FIELD into zones below its detail zoom, NAME=FIELD; NAME=none turns it off (default: the land-use code field of styles/landuse.json, when the layer has it)")
+	fl.StringArrayVar(&f.detailZooms, "detail-zoom", nil, "lowest zoom drawing a dissolved layer's polygons one by one, NAME=ZOOM (default: where the median polygon covers 4x4 pixels)")
 	fl.IntVar(&f.minZoom, "minzoom", tiler.DefaultMinZoom, "lowest zoom")
 	fl.IntVar(&f.maxZoom, "maxzoom", -1, "highest zoom (default: from the data, 0.5 m precision, at most 16)")
 	fl.StringVar(&f.srcCRS, "src-crs", "", "CRS of the sources, overriding .prj and GeoJSON crs (e.g. EPSG:9206)")
@@ -104,6 +108,10 @@ type builtLayer struct {
 	zmin   int
 	zmax   int
 	reader time.Duration
+	// dissolve is the field merging polygons into zones below detailZoom
+	// ("" for none).
+	dissolve   string
+	detailZoom int
 	// rows[i] is the record number of index feature i, for reports.
 	rows []int64
 	// refused lists the features left out for an invalid geometry.
@@ -217,6 +225,12 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 			bl.zmin, bl.zmax = z[0], z[1]
 		}
 		tl = append(tl, tiler.Layer{Name: bl.name, Data: bl.data, MinZoom: bl.zmin, MaxZoom: bl.zmax})
+	}
+	if err := setDissolve(tl, f.dissolve, f.detailZooms); err != nil {
+		return err
+	}
+	for i, l := range tl {
+		layers[i].dissolve, layers[i].detailZoom = l.Dissolve, l.DetailZoom
 	}
 	buffer := f.buffer
 	if buffer == 0 {
@@ -549,14 +563,27 @@ func printSummary(w io.Writer, out string, layers []*builtLayer, st tiler.Stats,
 			}
 		}
 	})
-	fmt.Fprintf(w, "  %4s %8s %12s %10s %14s %9s %10s\n", "zoom", "tiles", "bytes", "largest", "at", "dropped", "coalesced")
+	fmt.Fprintf(w, "  %4s %8s %12s %8s %10s %14s %9s %10s %10s %9s\n", "zoom", "tiles", "bytes", "median", "largest", "at", "dropped", "coalesced", "dissolved", "fidelity")
 	for _, z := range zs {
 		s := st.Zooms[z]
 		at := ""
 		if s.Largest > 0 {
 			at = fmt.Sprintf("%d/%d/%d", s.LargestAt[0], s.LargestAt[1], s.LargestAt[2])
 		}
-		fmt.Fprintf(w, "  %4d %8d %12d %10d %14s %9d %10d\n", z, s.Tiles, s.Bytes, s.Largest, at, s.Dropped, s.Coalesced)
+		fid := "-"
+		if s.WorstFidelity >= 0 {
+			fid = fmt.Sprintf("%.2f pp", s.WorstFidelity)
+		}
+		fmt.Fprintf(w, "  %4d %8d %12d %8d %10d %14s %9d %10d %10d %9s\n", z, s.Tiles, s.Bytes, s.Median(), s.Largest, at, s.Dropped, s.Coalesced, s.Dissolved, fid)
+	}
+	worst, at := -1.0, [3]int{}
+	for _, s := range st.Zooms {
+		if s.WorstFidelity > worst {
+			worst, at = s.WorstFidelity, s.WorstFidelityAt
+		}
+	}
+	if worst >= 0 {
+		fmt.Fprintf(w, "  zones: worst tile %d/%d/%d, land-use shares within %.2f percentage points of the exact data\n", at[0], at[1], at[2], worst)
 	}
 	l := ws.Largest
 	fmt.Fprintf(w, "  total %d tiles (%d unique), %d bytes; largest %d bytes at %d/%d/%d\n",

@@ -18,6 +18,7 @@ type feat struct {
 	g0, g1  int32   // range in encoder.geom
 	size    float64 // area (polygons) or length (lines) in tile units; what dropping ranks by
 	dropped bool
+	zone    int32 // index in encoder.zones for a zone feature; -1 for a feature of the index
 }
 
 // encoder builds tiles; each worker owns one, so that its scratch buffers
@@ -56,6 +57,21 @@ type encoder struct {
 
 	gz   *deflater // final compression
 	fast *deflater // size estimates
+
+	// zone generalisation, per tile (see zones.go)
+	dissolver  dissolver
+	zoneParts  []zonePart
+	retryParts []zonePart
+	zonePool   []pt
+	zones      []zone
+	dissolved  int
+	zoneLayers []zoneLayerArea
+	zoneGrid   int32 // grid step of zone vertices, tile units
+	fa         [][2]float64
+	fb         [2][][2]float64
+	// per layer assembly of zone features
+	zoneValues []any
+	zoneKeyIdx [len(zoneKeys)]int32
 }
 
 func newEncoder(t *Tiler) *encoder {
@@ -75,6 +91,8 @@ type result struct {
 	dropped   int
 	coalesced int
 	oversize  *Oversize // a feature that alone exceeds MaxTileBytes here
+	dissolved int
+	fidelity  float64 // worst zone share error in percentage points; -1 without zones
 }
 
 func (e *encoder) tile(z, x, y int) result {
@@ -85,6 +103,7 @@ func (e *encoder) tile(z, x, y int) result {
 	buf := t.bufferUnits
 	e.clip = rect{min: int32(-buf), max: int32(ext + buf)}
 	e.feats, e.geom, e.dropped, e.coalesced = e.feats[:0], e.geom[:0], 0, 0
+	e.zones, e.dissolved, e.zoneLayers = e.zones[:0], 0, e.zoneLayers[:0]
 
 	n := math.Exp2(float64(z))
 	bw := float64(buf) / float64(ext)
@@ -105,6 +124,10 @@ func (e *encoder) tile(z, x, y int) result {
 		slices.Sort(e.ids)
 		e.acc = 0
 		tiny := t.tinyArea > 0 && z < l.MaxZoom
+		if t.dissolveField[li] >= 0 && z < l.DetailZoom {
+			e.zoneLayer(int32(li), l.Data, t.dissolveField[li])
+			continue
+		}
 		for _, i := range e.ids {
 			if !t.skipped(li, i) {
 				e.addFeature(int32(li), l.Data, i, tiny)
@@ -132,7 +155,7 @@ func (e *encoder) addFeature(li int32, l *index.Layer, i int, tiny bool) {
 			if a := polygonArea(l, i, e.snap.scale); a < e.t.tinyArea {
 				e.tinyPolygon(l, i, a)
 				if len(e.geom) > start {
-					e.feats = append(e.feats, feat{layer: li, idx: int32(i), typ: typ, g0: int32(start), g1: int32(len(e.geom)), size: e.t.tinyArea})
+					e.feats = append(e.feats, feat{layer: li, idx: int32(i), typ: typ, g0: int32(start), g1: int32(len(e.geom)), size: e.t.tinyArea, zone: -1})
 				}
 				return
 			}
@@ -142,7 +165,7 @@ func (e *encoder) addFeature(li int32, l *index.Layer, i int, tiny bool) {
 		return
 	}
 	if len(e.geom) > start {
-		e.feats = append(e.feats, feat{layer: li, idx: int32(i), typ: typ, g0: int32(start), g1: int32(len(e.geom)), size: e.featureSize})
+		e.feats = append(e.feats, feat{layer: li, idx: int32(i), typ: typ, g0: int32(start), g1: int32(len(e.geom)), size: e.featureSize, zone: -1})
 	}
 }
 
@@ -325,11 +348,16 @@ func (e *encoder) ring(p []pt, closed bool) {
 // finish applies the caps and encodes the tile. Features over the caps
 // are dropped smallest first (area for polygons, length for lines, points
 // before either), re-encoding until the tile fits.
-func (e *encoder) finish() result {
-	res := result{coalesced: e.coalesced}
+func (e *encoder) finish() (res result) {
+	res = result{coalesced: e.coalesced, dissolved: e.dissolved, fidelity: -1}
 	if len(e.feats) == 0 {
 		return res
 	}
+	defer func() {
+		if len(e.zoneLayers) > 0 {
+			res.fidelity = e.fidelity()
+		}
+	}()
 	kept := len(e.feats)
 	var order []int
 	drop := func(k int) {
@@ -434,6 +462,7 @@ func (e *encoder) layer(li int, feats []feat) {
 		e.keyIdx = append(e.keyIdx, -1)
 	}
 	e.keys, e.values = e.keys[:0], e.values[:0]
+	e.zoneValues, e.zoneKeyIdx = e.zoneValues[:0], [len(zoneKeys)]int32{-1, -1}
 	b := e.layerBuf[:0]
 	b = appendString(b, 1, l.Name)
 	wrote := false
@@ -443,6 +472,10 @@ func (e *encoder) layer(li int, feats []feat) {
 		}
 		wrote = true
 		e.tags = e.tags[:0]
+		if ft.zone >= 0 {
+			b = e.zoneFeature(b, li, ft)
+			continue
+		}
 		for fi := range fields {
 			code, _ := l.Data.Value(int(ft.idx), fi)
 			if code == 0 {
@@ -452,16 +485,7 @@ func (e *encoder) layer(li int, feats []feat) {
 				e.keyIdx[fi] = int32(len(e.keys))
 				e.keys = append(e.keys, fi)
 			}
-			st := e.stamps[li][fi]
-			if st == nil {
-				st = make([]uint64, l.Data.Distinct(fi))
-				e.stamps[li][fi] = st
-			}
-			if uint32(st[code]>>32) != e.gen {
-				st[code] = uint64(e.gen)<<32 | uint64(len(e.values))
-				e.values = append(e.values, [2]int{fi, int(code)})
-			}
-			e.tags = append(e.tags, uint32(e.keyIdx[fi]), uint32(st[code]))
+			e.tags = append(e.tags, uint32(e.keyIdx[fi]), e.valueIndex(li, fi, code))
 		}
 		fb := e.featBuf[:0]
 		fb = appendKey(fb, 1, wireVarint)
@@ -482,10 +506,20 @@ func (e *encoder) layer(li int, feats []feat) {
 		return
 	}
 	for _, fi := range e.keys {
+		if fi < 0 {
+			b = appendString(b, 3, zoneKeys[-fi-1])
+			continue
+		}
 		b = appendString(b, 3, fields[fi].Name)
 	}
 	for _, v := range e.values {
-		vb := appendValue(e.valBuf[:0], l.Data.DictValue(v[0], uint32(v[1])))
+		var val any
+		if v[0] < 0 {
+			val = e.zoneValues[v[1]]
+		} else {
+			val = l.Data.DictValue(v[0], uint32(v[1]))
+		}
+		vb := appendValue(e.valBuf[:0], val)
 		e.valBuf = vb
 		b = appendKey(b, 4, wireBytes)
 		b = binary.AppendUvarint(b, uint64(len(vb)))
@@ -499,6 +533,21 @@ func (e *encoder) layer(li int, feats []feat) {
 	e.out = appendKey(e.out, 3, wireBytes)
 	e.out = binary.AppendUvarint(e.out, uint64(len(b)))
 	e.out = append(e.out, b...)
+}
+
+// valueIndex returns the index in the layer's values of the value with
+// code code of field fi, adding it on first use.
+func (e *encoder) valueIndex(li, fi int, code uint32) uint32 {
+	st := e.stamps[li][fi]
+	if st == nil {
+		st = make([]uint64, e.t.layers[li].Data.Distinct(fi))
+		e.stamps[li][fi] = st
+	}
+	if uint32(st[code]>>32) != e.gen {
+		st[code] = uint64(e.gen)<<32 | uint64(len(e.values))
+		e.values = append(e.values, [2]int{fi, int(code)})
+	}
+	return uint32(st[code])
 }
 
 // appendValue encodes a property as an MVT Value message: strings (and

@@ -135,6 +135,13 @@ type Layer struct {
 	Data    *index.Layer
 	MinZoom int
 	MaxZoom int
+	// Dissolve names the field (usually the land-use code the map is
+	// styled by) whose neighbouring polygons are merged into zones below
+	// DetailZoom; "" draws every polygon at every zoom.
+	Dissolve string
+	// DetailZoom is the lowest zoom at which the polygons of a Dissolve
+	// layer are drawn one by one; below it they are drawn as zones.
+	DetailZoom int
 }
 
 // Tiler builds tiles from a fixed set of layers. It is safe for
@@ -149,6 +156,12 @@ type Tiler struct {
 	skip        [][]bool // [layer][feature]: left out of every tile
 	skippedList []Skipped
 	pool        sync.Pool
+	// dissolveField[li] is the schema index of layer li's Dissolve field,
+	// -1 when it dissolves nothing.
+	dissolveField []int
+	// zoneMinArea2 is twice the area, in tile units², under which a zone
+	// ring is dropped as a sliver.
+	zoneMinArea2 int64
 }
 
 // Skipped is a feature the Tiler leaves out of every tile: a polygon with
@@ -226,6 +239,8 @@ func New(layers []Layer, opts Options) (*Tiler, error) {
 			return nil, fmt.Errorf("%w: layer %q has no data", ErrOptions, l.Name)
 		case l.MinZoom < 0 || l.MaxZoom > 24 || l.MinZoom > l.MaxZoom:
 			return nil, fmt.Errorf("%w: layer %q: zooms %d..%d", ErrOptions, l.Name, l.MinZoom, l.MaxZoom)
+		case l.Dissolve != "" && l.Data.Schema().Index(l.Dissolve) < 0:
+			return nil, fmt.Errorf("%w: layer %q: no field %q to dissolve by", ErrOptions, l.Name, l.Dissolve)
 		}
 		seen[l.Name] = true
 	}
@@ -239,6 +254,16 @@ func New(layers []Layer, opts Options) (*Tiler, error) {
 	if opts.TinyPolygon > 0 {
 		t.tinyArea = opts.TinyPolygon * pix * pix
 	}
+	t.dissolveField = make([]int, len(layers))
+	for li, l := range layers {
+		t.dissolveField[li] = -1
+		if l.Dissolve != "" {
+			t.dissolveField[li] = l.Data.Schema().Index(l.Dissolve)
+		}
+	}
+	// Zone rings under a sixteenth of a pixel are slivers left where
+	// parcels meet at T-junctions.
+	t.zoneMinArea2 = int64(math.Max(2, 2*pix*pix/16))
 	t.mercBounds = make([][]orb.Bound, len(layers))
 	t.skip = make([][]bool, len(layers))
 	t.checkRings()
@@ -265,8 +290,12 @@ type Tile struct {
 	Data []byte
 	// Features counts the features encoded, Dropped those dropped to stay
 	// under the caps, Coalesced the tiny polygons folded into squares
-	// drawn for others.
-	Features, Dropped, Coalesced int
+	// drawn for others, Dissolved the polygons merged into zones.
+	Features, Dropped, Coalesced, Dissolved int
+	// Fidelity is the largest difference, in percentage points, between
+	// the area share of a dissolve value in the tile's zones and in the
+	// exact data; -1 when the tile has no zone.
+	Fidelity float64
 	// TooLarge is the feature that alone exceeds MaxTileBytes in this
 	// tile, when every feature had to be dropped; nil otherwise.
 	TooLarge *Oversize
@@ -302,7 +331,7 @@ func (t *Tiler) Raw(z, x, y int) []byte {
 
 func (t *Tiler) build(e *encoder, z, x, y int) Tile {
 	r := e.tile(z, x, y)
-	tl := Tile{Z: z, X: x, Y: y, Features: r.features, Dropped: r.dropped, Coalesced: r.coalesced, TooLarge: r.oversize}
+	tl := Tile{Z: z, X: x, Y: y, Features: r.features, Dropped: r.dropped, Coalesced: r.coalesced, Dissolved: r.dissolved, Fidelity: r.fidelity, TooLarge: r.oversize}
 	if r.oversize != nil {
 		r.oversize.At = [3]int{z, x, y}
 	}
@@ -349,8 +378,25 @@ type ZoomStats struct {
 	Features  int64 // features encoded, counted once per tile
 	Dropped   int64 // features dropped for the caps
 	Coalesced int64 // tiny polygons folded into squares
-	Largest   int   // largest gzipped tile
+	Dissolved int64 // polygons merged into zones (counted in the tile holding their centre)
+	// WorstFidelity is the largest Tile.Fidelity of the zoom (-1 without
+	// zones), at WorstFidelityAt.
+	WorstFidelity   float64
+	WorstFidelityAt [3]int
+	// sizes of the tiles written, for the median
+	sizes     []int
+	Largest   int // largest gzipped tile
 	LargestAt [3]int
+}
+
+// Median returns the median size of the tiles written, 0 for none.
+func (s *ZoomStats) Median() int {
+	if len(s.sizes) == 0 {
+		return 0
+	}
+	c := slices.Clone(s.sizes)
+	slices.Sort(c)
+	return c[len(c)/2]
 }
 
 // Stats sums up a Run.
@@ -378,7 +424,7 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 	total := len(keys)
 	stats := Stats{Zooms: map[int]*ZoomStats{}}
 	for z := minZ; z <= maxZ; z++ {
-		stats.Zooms[z] = &ZoomStats{}
+		stats.Zooms[z] = &ZoomStats{WorstFidelity: -1}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -440,11 +486,16 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 		zs := stats.Zooms[tl.Z]
 		zs.Dropped += int64(tl.Dropped)
 		zs.Coalesced += int64(tl.Coalesced)
+		zs.Dissolved += int64(tl.Dissolved)
+		if tl.Fidelity > zs.WorstFidelity {
+			zs.WorstFidelity, zs.WorstFidelityAt = tl.Fidelity, [3]int{tl.Z, tl.X, tl.Y}
+		}
 		if tl.Data == nil {
 			zs.Empty++
 		} else {
 			zs.Tiles++
 			zs.Bytes += int64(len(tl.Data))
+			zs.sizes = append(zs.sizes, len(tl.Data))
 			zs.Features += int64(tl.Features)
 			if len(tl.Data) > zs.Largest {
 				zs.Largest, zs.LargestAt = len(tl.Data), [3]int{tl.Z, tl.X, tl.Y}

@@ -1,0 +1,443 @@
+package tiler
+
+import (
+	"encoding/binary"
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/sonla-gis/plantile/pkg/index"
+)
+
+// zoneKeys are the attributes a zone feature carries besides the value of
+// the dissolve field: how many polygons of the tile it merges, and their
+// total area in square metres.
+var zoneKeys = [...]string{"zone_parcels", "zone_area_m2"}
+
+// earthCircumference is the length of the equator in metres (WGS 84): one
+// Web Mercator world unit at latitude φ is earthCircumference·cos φ
+// metres.
+const earthCircumference = 2 * math.Pi * 6378137
+
+// zonePart is one snapped, clipped and oriented ring of a polygon that
+// goes into a zone.
+type zonePart struct {
+	code   uint32 // value code of the dissolve field
+	idx    int32  // the feature in the index layer
+	p0, p1 int32  // range in encoder.zonePool
+}
+
+// zone is one zone feature of the tile being built.
+type zone struct {
+	field   int
+	code    uint32
+	parcels int64
+	areaM2  float64
+	inTile  float64 // area inside the tile proper, tile units²
+}
+
+// zoneLayer encodes the features of a dissolving layer below its detail
+// zoom: polygons are merged by the value of the dissolve field into one
+// zone feature per value; other geometries are encoded as usual.
+func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
+	e.zoneParts, e.zonePool = e.zoneParts[:0], e.zonePool[:0]
+	// Zones keep the ground resolution of the zoom below the detail zoom:
+	// half as many grid steps per zoom further out, down to a quarter of a pixel.
+	e.zoneGrid = 1
+	for z := e.z; z < e.t.layers[li].DetailZoom-1 && e.zoneGrid < int32(e.t.opts.Extent/2048); z++ {
+		e.zoneGrid *= 2
+	}
+	type totals struct {
+		parcels  int64
+		areaM2   float64
+		centered int // parcels whose centre is in the tile proper
+	}
+	var sums map[uint32]*totals
+	ext := int32(e.t.opts.Extent)
+	exact := map[uint32]float64{}
+	for _, i := range e.ids {
+		if l.Kind(i).Dimension() != 2 {
+			e.addFeature(li, l, i, false)
+			continue
+		}
+		code, _ := l.Value(i, field)
+		before := len(e.zoneParts)
+		e.zoneRings(l, i, code)
+		if len(e.zoneParts) == before {
+			// Smaller than the grid: its area went to its neighbours,
+			// which snapped to the same points.
+			b := l.MercatorBound(i)
+			c := e.snap.snap((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
+			if c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext {
+				e.dissolved++
+			}
+			continue
+		}
+		if sums == nil {
+			sums = map[uint32]*totals{}
+		}
+		s := sums[code]
+		if s == nil {
+			s = &totals{}
+			sums[code] = s
+		}
+		b := l.MercatorBound(i)
+		_, lat := index.LonLat((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
+		k := earthCircumference * math.Cos(lat*math.Pi/180)
+		s.parcels++
+		s.areaM2 += polygonArea(l, i, 1) * k * k
+		if a := e.exactArea(l, i); a > 0 {
+			exact[code] += a
+		}
+		// Each polygon counts as dissolved once per zoom: in the tile
+		// holding its centre.
+		c := e.snap.snap((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
+		if c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext {
+			s.centered++
+		}
+	}
+	e.zoneLayers = append(e.zoneLayers, zoneLayerArea{layer: li, exact: exact, drawn: map[uint32]float64{}})
+	lz := &e.zoneLayers[len(e.zoneLayers)-1]
+	if len(e.zoneParts) == 0 {
+		return
+	}
+	slices.SortStableFunc(e.zoneParts, func(a, b zonePart) int {
+		switch {
+		case a.code < b.code:
+			return -1
+		case a.code > b.code:
+			return 1
+		}
+		return 0
+	})
+	tileRect := rect{min: 0, max: ext}
+	for k := 0; k < len(e.zoneParts); {
+		code, k0 := e.zoneParts[k].code, k
+		e.dissolver.reset()
+		for ; k < len(e.zoneParts) && e.zoneParts[k].code == code; k++ {
+			p := e.zoneParts[k]
+			e.dissolver.addRing(e.zonePool[p.p0:p.p1])
+		}
+		start := len(e.geom)
+		e.cursor = pt{}
+		var size, inTile float64
+		emit := func(rings [][]pt) {
+			for _, r := range rings {
+				size += float64(area2(r)) / 2
+				e.ring(r, true)
+				if c := clipRing(r, tileRect, &e.bufs); len(c) >= 3 {
+					inTile += float64(area2(c)) / 2
+				}
+			}
+		}
+		ok := e.dissolver.polygons(e.t.zoneMinArea2, emit)
+		group := e.zoneParts[k0:k]
+		if !ok && e.zoneGrid > 1 {
+			// The coarser grid can make edges cross where the tile grid
+			// does not: try the group again on the tile grid.
+			saved, grid := e.zoneParts, e.zoneGrid
+			e.zoneParts, e.zoneGrid = e.retryParts[:0], 1
+			last := int32(-1)
+			for _, p := range group {
+				if p.idx != last {
+					e.zoneRings(l, int(p.idx), code)
+					last = p.idx
+				}
+			}
+			e.retryParts, e.zoneParts, e.zoneGrid = e.zoneParts, saved, grid
+			group = e.retryParts
+			e.dissolver.reset()
+			for _, p := range group {
+				e.dissolver.addRing(e.zonePool[p.p0:p.p1])
+			}
+			ok = e.dissolver.polygons(e.t.zoneMinArea2, emit)
+		}
+		if !ok {
+			// Overlapping polygons (road corridors crossing): no union
+			// by cancellation. They stay one polygon each, in the zone
+			// feature of their value, with their holes, and are
+			// measured as drawn; where they overlap, a translucent fill
+			// is drawn twice.
+			for _, p := range group {
+				r := e.zonePool[p.p0:p.p1]
+				size += float64(area2(r)) / 2
+				e.ring(r, true)
+				if c := clipRing(r, tileRect, &e.bufs); len(c) >= 3 {
+					lz.drawn[code] += float64(area2(c)) / 2
+				}
+			}
+		} else {
+			e.dissolved += sums[code].centered
+		}
+		if len(e.geom) == start {
+			continue
+		}
+		s := sums[code]
+		e.zones = append(e.zones, zone{field: field, code: code, parcels: s.parcels, areaM2: math.Round(s.areaM2*10) / 10, inTile: inTile})
+		if !ok {
+			e.zones[len(e.zones)-1].inTile = 0 // counted in lz.drawn
+		}
+		e.feats = append(e.feats, feat{layer: li, idx: -1, typ: typePolygon, g0: int32(start), g1: int32(len(e.geom)), size: size, zone: int32(len(e.zones) - 1)})
+	}
+}
+
+// zoneRings snaps, clips and cleans the rings of polygon feature i into
+// e.zonePool, oriented as MVT wants them (exteriors positive area2). The
+// vertices are snapped to a grid of e.zoneGrid units, a pure function of
+// the vertex, so that neighbours still share their edges.
+func (e *encoder) zoneRings(l *index.Layer, i int, code uint32) {
+	g0, g1 := l.Groups(i)
+	for g := g0; g < g1; g++ {
+		r0, r1 := l.Rings(g)
+		for r := r0; r < r1; r++ {
+			var ring []pt
+			inside := e.snapRing(l, r)
+			if e.zoneGrid > 1 {
+				e.coarsen(e.zoneGrid)
+			}
+			if inside {
+				ring = e.pts
+			} else {
+				ring = clipRing(e.pts, e.clip, &e.bufs)
+			}
+			ring = cleanRing(ring)
+			a := int64(0)
+			if len(ring) >= 3 {
+				a = area2(ring)
+			}
+			if a == 0 {
+				if r == r0 {
+					break // no exterior: skip the holes too
+				}
+				continue
+			}
+			p0 := len(e.zonePool)
+			e.zonePool = append(e.zonePool, ring...)
+			if (r == r0) != (a > 0) {
+				slices.Reverse(e.zonePool[p0:])
+			}
+			e.zoneParts = append(e.zoneParts, zonePart{code: code, idx: int32(i), p0: int32(p0), p1: int32(len(e.zonePool))})
+		}
+	}
+}
+
+// coarsen snaps e.pts to a grid of step units (a power of two), dropping
+// the repeated points it makes.
+func (e *encoder) coarsen(step int32) {
+	out := e.pts[:0]
+	half := step / 2
+	for _, p := range e.pts {
+		// Arithmetic shift: floor division for negative coordinates too.
+		sh := int32(bits.TrailingZeros32(uint32(step)))
+		q := pt{((p.x + half) >> sh) << sh, ((p.y + half) >> sh) << sh}
+		if n := len(out); n > 0 && out[n-1] == q {
+			continue
+		}
+		out = append(out, q)
+	}
+	e.pts = out
+}
+
+// zoneFeature appends the MVT feature message of zone feature ft to the
+// layer message b. Zones have no id: they are not features of the source.
+func (e *encoder) zoneFeature(b []byte, li int, ft feat) []byte {
+	z := &e.zones[ft.zone]
+	fi := z.field
+	if e.keyIdx[fi] < 0 {
+		e.keyIdx[fi] = int32(len(e.keys))
+		e.keys = append(e.keys, fi)
+	}
+	e.tags = append(e.tags, uint32(e.keyIdx[fi]), e.valueIndex(li, fi, z.code))
+	for k, v := range [...]any{z.parcels, z.areaM2} {
+		if e.zoneKeyIdx[k] < 0 {
+			e.zoneKeyIdx[k] = int32(len(e.keys))
+			e.keys = append(e.keys, -k-1)
+		}
+		e.values = append(e.values, [2]int{-1, len(e.zoneValues)})
+		e.zoneValues = append(e.zoneValues, v)
+		e.tags = append(e.tags, uint32(e.zoneKeyIdx[k]), uint32(len(e.values)-1))
+	}
+	fb := e.featBuf[:0]
+	fb = appendPacked(fb, 2, e.tags)
+	fb = appendKey(fb, 3, wireVarint)
+	fb = binary.AppendUvarint(fb, uint64(ft.typ))
+	fb = appendPacked(fb, 4, e.geom[ft.g0:ft.g1])
+	e.featBuf = fb
+	b = appendKey(b, 2, wireBytes)
+	b = binary.AppendUvarint(b, uint64(len(fb)))
+	return append(b, fb...)
+}
+
+// DefaultDetailZoom returns the lowest zoom at which the median polygon
+// of l covers at least 16 square pixels (4 by 4) of a 256-pixel tile: from
+// there parcels are big enough to be told apart, below it a Dissolve layer
+// draws zones. It returns -1 when l has no polygon. At most a thousand
+// polygons, evenly spread, are sampled.
+func DefaultDetailZoom(l *index.Layer) int {
+	var areas []float64
+	step := max(1, l.Len()/1000)
+	for i := 0; i < l.Len(); i += step {
+		if l.Kind(i).Dimension() == 2 {
+			areas = append(areas, polygonArea(l, i, 1))
+		}
+	}
+	if len(areas) == 0 {
+		return -1
+	}
+	slices.Sort(areas)
+	median := areas[len(areas)/2]
+	for z := 0; z < 24; z++ {
+		px := 256 * math.Exp2(float64(z))
+		if median*px*px >= 16 {
+			return z
+		}
+	}
+	return 24
+}
+
+// fidelity measures a tile's zones against the exact data: for each
+// dissolving layer, the area share of each value of the dissolve field in
+// the tile proper (not its buffer), from the zones kept in the tile and
+// from the index's own coordinates clipped exactly in floating point. It
+// returns the largest difference in percentage points, or -1 when the tile
+// holds no zone.
+func (e *encoder) fidelity() float64 {
+	worst := -1.0
+	for _, lz := range e.zoneLayers {
+		gen := map[uint32]float64{}
+		var genTotal float64
+		for code, a := range lz.drawn {
+			gen[code] += a
+			genTotal += a
+		}
+		for _, ft := range e.feats {
+			if ft.zone < 0 || ft.dropped || ft.layer != lz.layer {
+				continue
+			}
+			z := e.zones[ft.zone]
+			gen[z.code] += z.inTile
+			genTotal += z.inTile
+		}
+		var exactTotal float64
+		for _, a := range lz.exact {
+			exactTotal += a
+		}
+		// Shares in a tile that the data barely reaches mean nothing on
+		// screen, and there the half-unit snapping of a long edge weighs
+		// as much as a parcel: tiles where the layer covers less than 8
+		// by 8 pixels are not scored.
+		px := float64(e.t.opts.Extent) / 256
+		if exactTotal < 64*px*px {
+			continue
+		}
+		worst = max(worst, 0)
+		seen := map[uint32]bool{}
+		for code, a := range lz.exact {
+			seen[code] = true
+			g := 0.0
+			if genTotal > 0 {
+				g = gen[code] / genTotal
+			}
+			worst = max(worst, 100*math.Abs(g-a/exactTotal))
+		}
+		for code, a := range gen {
+			if !seen[code] {
+				worst = max(worst, 100*a/genTotal)
+			}
+		}
+	}
+	return worst
+}
+
+// zoneLayerArea is the exact area per value of the dissolve field of one
+// layer in the tile proper, in tile units².
+type zoneLayerArea struct {
+	layer int32
+	exact map[uint32]float64
+	drawn map[uint32]float64 // polygons drawn one by one where they overlap
+}
+
+// exactArea returns the area of polygon feature i inside the tile proper
+// (0..extent on both axes), in tile units, clipping its Web Mercator
+// coordinates in floating point: the reference the zones are checked
+// against.
+func (e *encoder) exactArea(l *index.Layer, i int) float64 {
+	ext := float64(e.t.opts.Extent)
+	sc := e.snap.scale
+	ox, oy := float64(e.snap.ox), float64(e.snap.oy)
+	var total float64
+	g0, g1 := l.Groups(i)
+	for g := g0; g < g1; g++ {
+		r0, r1 := l.Rings(g)
+		for r := r0; r < r1; r++ {
+			c := l.RingMercator(r)
+			e.fa = e.fa[:0]
+			for k := 0; k+1 < len(c); k += 2 {
+				e.fa = append(e.fa, [2]float64{c[k]*sc - ox, c[k+1]*sc - oy})
+			}
+			a := math.Abs(clippedAreaF(e.fa, ext, &e.fb))
+			if r == r0 {
+				total += a
+			} else {
+				total -= a
+			}
+		}
+	}
+	return total
+}
+
+// clippedAreaF returns the signed area of ring (floating point, closed or
+// not) clipped to the square 0..ext, by Sutherland-Hodgman.
+func clippedAreaF(ring [][2]float64, ext float64, buf *[2][][2]float64) float64 {
+	in := ring
+	for edge := range 4 {
+		out := buf[edge&1][:0]
+		inside := func(p [2]float64) bool {
+			switch edge {
+			case 0:
+				return p[0] >= 0
+			case 1:
+				return p[0] <= ext
+			case 2:
+				return p[1] >= 0
+			}
+			return p[1] <= ext
+		}
+		cut := func(a, b [2]float64) [2]float64 {
+			var t float64
+			switch edge {
+			case 0:
+				t = (0 - a[0]) / (b[0] - a[0])
+			case 1:
+				t = (ext - a[0]) / (b[0] - a[0])
+			case 2:
+				t = (0 - a[1]) / (b[1] - a[1])
+			default:
+				t = (ext - a[1]) / (b[1] - a[1])
+			}
+			return [2]float64{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
+		}
+		if len(in) > 0 {
+			prev := in[len(in)-1]
+			pin := inside(prev)
+			for _, p := range in {
+				cin := inside(p)
+				if cin != pin {
+					out = append(out, cut(prev, p))
+				}
+				if cin {
+					out = append(out, p)
+				}
+				prev, pin = p, cin
+			}
+		}
+		buf[edge&1] = out
+		in = out
+	}
+	var s float64
+	for k := range in {
+		a, b := in[k], in[(k+1)%len(in)]
+		s += a[0]*b[1] - b[0]*a[1]
+	}
+	return s / 2
+}
