@@ -15,7 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -477,6 +477,42 @@ test('the view is kept in the URL hash', async () => {
   await page.waitForFunction(() => location.hash.startsWith('#12/'));
   const hash = await page.evaluate(() => location.hash);
   assert.match(hash, /^#12\/21\.3\d*\/103\.9\d*/);
+});
+
+// Measured, not asserted: how long a planner waits and how much the map
+// downloads when opening Son La city at an overview zoom (z12, land use
+// drawn as zones) and at a detail zoom (z15, parcel by parcel), each in a
+// fresh browser context (an empty cache). The figures are printed and
+// written to test/out/weight.json for the README; the test fails only if
+// the map never settles or fetches no tile.
+test('opening the map at z12 and z15: time to the first idle and bytes fetched', async () => {
+  const figures = {};
+  for (const zoom of [12, 15]) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    const p = await ctx.newPage();
+    const done = []; // sizes of every finished request, tiles fetched by the workers included
+    p.on('requestfinished', (r) => done.push(r.sizes().then((z) => ({ url: r.url(), body: z.responseBodySize, all: z.responseBodySize + z.responseHeadersSize }))));
+    const t0 = Date.now();
+    await p.goto(`${base}/#${zoom}/21.3256/103.9188`);
+    await withTimeout(p.evaluate(() => window.plantileReady.then(() => new Promise((resolve) => {
+      if (window.map.loaded() && window.map.areTilesLoaded()) resolve(true);
+      else window.map.once('idle', () => resolve(true));
+    }))), 120_000, `the map at z${zoom} did not settle`);
+    const ms = Date.now() - t0;
+    const res = await Promise.all(done);
+    const tiles = res.filter((r) => /\/tiles\/[^/]+\/\d+\/\d+\/\d+\.(pbf|mvt)/.test(r.url));
+    figures[`z${zoom}`] = {
+      idle_ms: ms,
+      tiles: tiles.length,
+      tile_bytes: tiles.reduce((a, r) => a + r.body, 0),
+      all_bytes: res.reduce((a, r) => a + r.all, 0),
+    };
+    await ctx.close();
+    assert.ok(tiles.length > 0, `no tile fetched at z${zoom}`);
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'weight.json'), JSON.stringify(figures, null, 2));
+  console.log(`# weight of the demo at Son La city: ${JSON.stringify(figures)}`);
 });
 
 test('no request left the server', () => {
