@@ -1,0 +1,258 @@
+package vntext
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits that keep a Detector's work and memory bounded whatever it is fed.
+const (
+	// MaxWords is how many distinct words with non-ASCII bytes a Detector
+	// keeps; later ones are not judged.
+	MaxWords = 4096
+	// maxWordLen is the longest word, in bytes, that can be one syllable
+	// ("nghiêng" is 9 bytes in VNI, 11 in UTF-8); longer ones are counted
+	// as failures for every Vietnamese candidate without being decoded.
+	maxWordLen = 24
+	// fullEvidence is the number of distinct words at which a legacy
+	// decision reaches its full confidence; fullEvidenceUTF8 the same for
+	// UTF-8, whose validity is itself strong evidence.
+	fullEvidence     = 10
+	fullEvidenceUTF8 = 3
+	// LowConfidence is the confidence under which a decision deserves a
+	// warning that suggests naming the encoding.
+	LowConfidence = 0.5
+)
+
+// Decision thresholds for choosing a Vietnamese legacy encoding over
+// Windows-1252: the share of words that must be syllables, how far ahead of
+// the next Vietnamese candidate, and how many distinct syllables at least.
+const (
+	minShare  = 0.6
+	minMargin = 0.2
+	minValid  = 2
+)
+
+// Detector decides the encoding of a set of text values. Feed it with Add
+// and ask Result; the zero value is ready to use. It is not safe for
+// concurrent use.
+type Detector struct {
+	words     map[string]bool // distinct words holding non-ASCII bytes
+	long      int             // distinct-ish words too long to be a syllable
+	dropped   int             // words not kept once MaxWords was reached
+	values    int             // values holding non-ASCII bytes
+	notUTF8   int             // of those, values that are not UTF-8
+	firstBad  []byte          // the first value that is not UTF-8
+	utf8Multi int             // values with multi-byte UTF-8 characters
+}
+
+// Add records one value (a field's text, trailing padding removed). A
+// UTF-8 value cut inside its last character by a field width still counts
+// as UTF-8.
+func (d *Detector) Add(value []byte) {
+	if isASCII(value) && !hasTCVN3Low(value) {
+		return
+	}
+	d.values++
+	if utf8.Valid(value) || validButCut(value) {
+		d.utf8Multi++
+	} else {
+		d.notUTF8++
+		if d.firstBad == nil {
+			d.firstBad = append([]byte(nil), value...)
+		}
+	}
+	if d.words == nil {
+		d.words = map[string]bool{}
+	}
+	for _, w := range splitWords(value) {
+		if isASCII(w) && !hasTCVN3Low(w) {
+			continue
+		}
+		switch {
+		case len(w) > maxWordLen:
+			d.long++
+		case d.words[string(w)]:
+		case len(d.words) >= MaxWords:
+			d.dropped++
+		default:
+			d.words[string(w)] = true
+		}
+	}
+}
+
+// splitWords cuts a raw value at ASCII bytes that are not letters: spaces,
+// digits and punctuation separate words in every candidate encoding.
+func splitWords(b []byte) [][]byte {
+	var out [][]byte
+	start := -1
+	for i, c := range b {
+		sep := c < 0x80 && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') && !isTCVN3LowByte(c)
+		switch {
+		case sep && start >= 0:
+			out = append(out, b[start:i])
+			start = -1
+		case !sep && start < 0:
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, b[start:])
+	}
+	return out
+}
+
+func isTCVN3LowByte(c byte) bool { _, ok := tcvn3Low[c]; return ok }
+
+func hasTCVN3Low(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && isTCVN3LowByte(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// validButCut reports whether b is valid UTF-8 but for an incomplete
+// character at its very end.
+func validButCut(b []byte) bool {
+	for i := 1; i <= 3 && i <= len(b); i++ {
+		if utf8.Valid(b[:len(b)-i]) && !utf8.FullRune(b[len(b)-i:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Score is how one candidate encoding reads the words a Detector saw.
+type Score struct {
+	Encoding Encoding
+	// Valid is how many distinct words decode to a Vietnamese syllable
+	// (for Windows-1252: to letters only, as Latin-script words do).
+	Valid int
+	// Words is how many distinct words with non-ASCII bytes were judged.
+	Words int
+}
+
+// Share is Valid/Words, or 0 with no words.
+func (s Score) Share() float64 {
+	if s.Words == 0 {
+		return 0
+	}
+	return float64(s.Valid) / float64(s.Words)
+}
+
+// Detection is a Detector's decision.
+type Detection struct {
+	// Encoding is the encoding chosen.
+	Encoding Encoding
+	// Confidence is between 0 and 1; under LowConfidence the caller should
+	// warn and suggest naming the encoding.
+	Confidence float64
+	// Reason says in words why Encoding was chosen.
+	Reason string
+	// ASCII is true when no value held a non-ASCII byte: every candidate
+	// reads the text the same.
+	ASCII bool
+	// Scores holds every candidate's score, in the order UTF-8,
+	// windows-1258, TCVN3, VNI, windows-1252.
+	Scores []Score
+}
+
+// Level names a confidence: "high" from 0.8, "medium" from LowConfidence,
+// else "low".
+func Level(confidence float64) string {
+	switch {
+	case confidence >= 0.8:
+		return "high"
+	case confidence >= LowConfidence:
+		return "medium"
+	}
+	return "low"
+}
+
+// Result decides from what was added so far.
+func (d *Detector) Result() Detection {
+	if d.values == 0 {
+		return Detection{Encoding: UTF8, Confidence: 1, ASCII: true,
+			Reason: "the text is ASCII, which every candidate reads the same"}
+	}
+	n := len(d.words) + d.long
+	scores := make([]Score, numEncodings)
+	for e := range numEncodings {
+		scores[e] = Score{Encoding: e, Words: n}
+	}
+	differs1258 := false
+	var buf []byte
+	for w := range d.words {
+		b := []byte(w)
+		if utf8.Valid(b) && IsSyllable(w) {
+			scores[UTF8].Valid++
+		}
+		for _, e := range []Encoding{Windows1258, TCVN3, VNI} {
+			buf = e.Append(buf[:0], b)
+			if IsSyllable(string(buf)) {
+				scores[e].Valid++
+			}
+		}
+		s1252 := Windows1252.Decode(b)
+		if latinWord(s1252) {
+			scores[Windows1252].Valid++
+		}
+		if Windows1258.Decode(b) != s1252 {
+			differs1258 = true
+		}
+	}
+	det := Detection{Scores: scores}
+	if d.notUTF8 == 0 {
+		det.Encoding = UTF8
+		det.Confidence = evidence(n, fullEvidenceUTF8)
+		det.Reason = fmt.Sprintf("all %d values with non-ASCII bytes are valid UTF-8 (%d distinct words, %d of them Vietnamese syllables)",
+			d.values, n, scores[UTF8].Valid)
+		return det
+	}
+	// Not UTF-8: one of the single-byte candidates.
+	cands := []Encoding{Windows1258, TCVN3, VNI}
+	sort.SliceStable(cands, func(i, j int) bool { return scores[cands[i]].Valid > scores[cands[j]].Valid })
+	best, second, last := cands[0], cands[1], cands[2]
+	share, margin := scores[best].Share(), scores[best].Share()-scores[second].Share()
+	others := fmt.Sprintf("%v %d, %v %d", second, scores[second].Valid, last, scores[last].Valid)
+	notUTF8 := fmt.Sprintf("%d of %d values with non-ASCII bytes are not UTF-8", d.notUTF8, d.values)
+	switch {
+	case best == Windows1258 && !differs1258:
+		// Windows-1258 and -1252 read every word the same: keep the
+		// common one, nothing is lost.
+	case share >= minShare && margin >= minMargin && scores[best].Valid >= minValid:
+		det.Encoding = best
+		det.Confidence = share * evidence(scores[best].Valid, fullEvidence) * min(1, margin/0.4)
+		det.Reason = fmt.Sprintf("%s; %d of %d distinct words with non-ASCII bytes are Vietnamese syllables in %v (%s)",
+			notUTF8, scores[best].Valid, n, best, others)
+		return det
+	}
+	det.Encoding = Windows1252
+	w := scores[Windows1252]
+	det.Confidence = evidence(n, fullEvidence) * min(1-share, w.Share())
+	det.Reason = fmt.Sprintf("%s and no Vietnamese encoding fits (best: %v, %d of %d words are syllables); %d of %d words read as Latin-script words in windows-1252",
+		notUTF8, best, scores[best].Valid, n, w.Valid, n)
+	return det
+}
+
+func evidence(n, full int) float64 { return min(1, float64(n)/float64(full)) }
+
+// latinWord reports whether a Windows-1252 reading of a word is made of
+// letters only, as a French, Spanish or German word is; TCVN3 and VNI read
+// as Windows-1252 often hold symbols (¬ ¶ µ ±) inside words.
+func latinWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) || strings.ContainsRune("µªº", r) {
+			return false
+		}
+	}
+	return true
+}
