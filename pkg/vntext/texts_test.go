@@ -81,11 +81,21 @@ func encode1258(s string) ([]byte, error) {
 			out = append(out, b)
 			continue
 		}
-		d := []rune(norm.NFD.String(string(r)))
-		base := []rune(norm.NFC.String(string(d[:len(d)-1])))
+		var rest, tones []rune
+		for _, m := range norm.NFD.String(string(r)) {
+			if strings.ContainsRune("\u0300\u0301\u0303\u0309\u0323", m) {
+				tones = append(tones, m)
+			} else {
+				rest = append(rest, m)
+			}
+		}
+		base := []rune(norm.NFC.String(string(rest)))
 		bb, ok1 := enc.EncodeRune(base[0])
-		mb, ok2 := enc.EncodeRune(d[len(d)-1])
-		if len(base) != 1 || !ok1 || !ok2 {
+		if len(base) != 1 || len(tones) != 1 || !ok1 {
+			return nil, fmt.Errorf("%q has no windows-1258 code", r)
+		}
+		mb, ok2 := enc.EncodeRune(tones[0])
+		if !ok2 {
 			return nil, fmt.Errorf("%q has no windows-1258 code", r)
 		}
 		out = append(out, bb, mb)

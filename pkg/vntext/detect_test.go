@@ -1,0 +1,145 @@
+package vntext_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sonla-gis/plantile/pkg/vntext"
+)
+
+func detect(values [][]byte) vntext.Detection {
+	var d vntext.Detector
+	for _, v := range values {
+		d.Add(v)
+	}
+	return d.Result()
+}
+
+// TestDetect encodes each text set in each encoding and checks the
+// detector names it, with at least the given confidence.
+func TestDetect(t *testing.T) {
+	sets := map[string][]string{
+		"districts": districts, "streets": streets, "land use": landUse, "capitals": capitals,
+		"numbers": numbers, "sentences": sentences, "all": allVietnamese,
+	}
+	for name, texts := range sets {
+		for _, e := range []vntext.Encoding{vntext.UTF8, vntext.Windows1258, vntext.TCVN3, vntext.VNI} {
+			values, err := encodeAll(e, texts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := detect(values)
+			if got.Encoding != e || got.Confidence < vntext.LowConfidence {
+				t.Errorf("%s in %v: detected %v with confidence %.2f: %s", name, e, got.Encoding, got.Confidence, got.Reason)
+			}
+			if got.Confidence < 0 || got.Confidence > 1 || got.Reason == "" || len(got.Scores) != 5 {
+				t.Errorf("%s in %v: confidence %.2f, reason %q, %d scores", name, e, got.Confidence, got.Reason, len(got.Scores))
+			}
+		}
+	}
+}
+
+// TestDetectLeavesWesternAlone: French, Spanish, German names in
+// Windows-1252 stay Windows-1252, with a confident decision; ASCII is
+// ASCII.
+func TestDetectLeavesWesternAlone(t *testing.T) {
+	values, err := encodeAll(vntext.Windows1252, append(western, english...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := detect(values)
+	if got.Encoding != vntext.Windows1252 || got.Confidence < vntext.LowConfidence {
+		t.Errorf("Western names: detected %v with confidence %.2f: %s", got.Encoding, got.Confidence, got.Reason)
+	}
+	// One at a time too: a lone French name must not turn Vietnamese.
+	for i, v := range values {
+		if got := detect(values[i : i+1]); got.Encoding.Vietnamese() {
+			t.Errorf("%q alone: detected %v (%s)", v, got.Encoding, got.Reason)
+		}
+	}
+	ascii, _ := encodeAll(vntext.Windows1252, english)
+	got = detect(ascii)
+	if !got.ASCII || got.Encoding != vntext.UTF8 || got.Confidence != 1 {
+		t.Errorf("ASCII names: %+v", got)
+	}
+	// UTF-8 French is UTF-8.
+	utf, _ := encodeAll(vntext.UTF8, western)
+	if got := detect(utf); got.Encoding != vntext.UTF8 {
+		t.Errorf("UTF-8 Western names: detected %v: %s", got.Encoding, got.Reason)
+	}
+}
+
+// TestDetectLowEvidence: a layer with one Vietnamese word is still read
+// in the encoding that fits best, or left as Windows-1252, but never with
+// a confidence that hides the doubt.
+func TestDetectLowEvidence(t *testing.T) {
+	for _, e := range []vntext.Encoding{vntext.TCVN3, vntext.VNI} {
+		values, err := encodeAll(e, []string{"Sơn La"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := detect(values)
+		if got.Confidence >= vntext.LowConfidence {
+			t.Errorf("one word in %v: detected %v with confidence %.2f, want low", e, got.Encoding, got.Confidence)
+		}
+		if vntext.Level(got.Confidence) != "low" {
+			t.Errorf("level %q", vntext.Level(got.Confidence))
+		}
+	}
+}
+
+// TestDetectMixed: a TCVN3 table with a few VNI values still reads as
+// TCVN3, the share of syllables says so.
+func TestDetectMixed(t *testing.T) {
+	tc, _ := encodeAll(vntext.TCVN3, allVietnamese)
+	vn, _ := encodeAll(vntext.VNI, districts[:2])
+	got := detect(append(tc, vn...))
+	if got.Encoding != vntext.TCVN3 {
+		t.Errorf("mostly TCVN3: %v: %s", got.Encoding, got.Reason)
+	}
+	if !strings.Contains(got.Reason, "TCVN3") {
+		t.Errorf("reason %q does not name TCVN3", got.Reason)
+	}
+}
+
+// TestDetectBounded: a detector fed far more distinct words than it keeps
+// still decides, from the words it kept.
+func TestDetectBounded(t *testing.T) {
+	var d vntext.Detector
+	vals, _ := encodeAll(vntext.VNI, allVietnamese)
+	for i := range 3 * vntext.MaxWords {
+		d.Add(vals[i%len(vals)])
+		d.Add([]byte(strings.Repeat("\xE9", 1+i%40) + "x" + string(rune('a'+i%26))))
+	}
+	got := d.Result()
+	if got.Scores[0].Words > vntext.MaxWords+3*vntext.MaxWords {
+		t.Errorf("%d words judged", got.Scores[0].Words)
+	}
+}
+
+func BenchmarkDetect(b *testing.B) {
+	vals, _ := encodeAll(vntext.TCVN3, allVietnamese)
+	b.ReportAllocs()
+	for b.Loop() {
+		var d vntext.Detector
+		for _, v := range vals {
+			d.Add(v)
+		}
+		d.Result()
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	for _, e := range []vntext.Encoding{vntext.TCVN3, vntext.VNI, vntext.Windows1258} {
+		vals, _ := encodeAll(e, sentences)
+		b.Run(e.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			var buf []byte
+			for b.Loop() {
+				for _, v := range vals {
+					buf = e.Append(buf[:0], v)
+				}
+			}
+		})
+	}
+}
