@@ -102,7 +102,7 @@ func TestDBFLayerWarnings(t *testing.T) {
 	if want := (feature.Properties{"ten": "a", "ten_2": "b"}); !reflect.DeepEqual(feats[0].Properties, want) {
 		t.Errorf("properties %v, want %v", feats[0].Properties, want)
 	}
-	if info.Encoding != "UTF-8 (default)" {
+	if info.Encoding != "UTF-8 (default: the text is ASCII)" || info.EncodingDetection != nil {
 		t.Errorf("Encoding %q", info.Encoding)
 	}
 }

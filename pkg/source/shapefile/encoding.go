@@ -2,6 +2,7 @@ package shapefile
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -14,6 +15,9 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/sonla-gis/plantile/pkg/feature"
+	"github.com/sonla-gis/plantile/pkg/vntext"
 )
 
 // codePages maps Windows/DOS code page numbers to decoders.
@@ -52,10 +56,15 @@ type textDecoder struct {
 	utf8  bool       // bytes are UTF-8
 	table *[256]rune // single-byte code page, else nil
 	multi encoding.Encoding
-	// lenient: nothing named the encoding; Open samples the table to
-	// choose between UTF-8 and windows-1252.
-	lenient bool
-	buf     []byte
+	// legacy is set for the Vietnamese font encodings (TCVN3, VNI) that
+	// x/text has no decoder for.
+	legacy *vntext.Encoding
+	// detect: nothing named the encoding, or only a generic ANSI language
+	// driver id did (ldid, else 0); Open samples the table and lets
+	// vntext.Detector choose.
+	detect bool
+	ldid   byte
+	buf    []byte
 }
 
 // newDecoder returns the decoder for a resolved encoding.
@@ -86,11 +95,27 @@ func singleByteTable(cm *charmap.Charmap) *[256]rune {
 	return &t
 }
 
-// lenientDecoder is the default when nothing names the encoding.
-func lenientDecoder() *textDecoder {
-	d := newDecoder("UTF-8", nil)
-	d.lenient = true
+// defaultDecoder reads UTF-8, with windows-1252 for values that are not:
+// the choice when there is no .dbf to sample or nothing to decide.
+func defaultDecoder() *textDecoder { return newDecoder("UTF-8", nil) }
+
+// detectingDecoder is the default until Open has sampled the table.
+func detectingDecoder() *textDecoder {
+	d := defaultDecoder()
+	d.detect = true
 	return d
+}
+
+// newLegacyDecoder returns the decoder for TCVN3 or VNI.
+func newLegacyDecoder(e vntext.Encoding) *textDecoder {
+	return &textDecoder{name: e.String(), legacy: &e}
+}
+
+// clone returns a decoder with the same choice and its own buffer.
+func (d *textDecoder) clone() *textDecoder {
+	c := *d
+	c.buf = nil
+	return &c
 }
 
 // decode returns b as an NFC UTF-8 string; b is already trimmed.
@@ -107,11 +132,13 @@ func (d *textDecoder) appendDecoded(dst, b []byte) []byte {
 			break
 		}
 	}
-	if ascii {
+	if ascii && d.legacy == nil {
 		return append(dst, b...)
 	}
 	var text []byte
 	switch {
+	case d.legacy != nil:
+		return d.legacy.Append(dst, b)
 	case d.utf8 && utf8.Valid(b):
 		text = b
 	case d.table != nil:
@@ -157,9 +184,23 @@ func isNFC(text []byte) bool {
 
 // lookupEncoding resolves an encoding name as found in a .cpg file or given
 // by a user: "UTF-8", "1258", "CP1258", "windows-1258", "ANSI 1252",
-// "88591", "ISO-8859-1", "LDID/87" or any IANA name. The returned name is
-// canonical ("windows-1258"); a nil encoding means UTF-8.
-func lookupEncoding(s string) (string, encoding.Encoding, error) {
+// "88591", "ISO-8859-1", "LDID/87", any IANA name, or the Vietnamese font
+// encodings "TCVN3" and "VNI" (see vntext.ParseLegacy). The returned name
+// is canonical ("windows-1258", "TCVN3").
+func lookupEncoding(s string) (string, *textDecoder, error) {
+	if e, ok := vntext.ParseLegacy(strings.TrimPrefix(strings.TrimSpace(s), "\ufeff")); ok {
+		return e.String(), newLegacyDecoder(e), nil
+	}
+	name, enc, err := lookupCharset(s)
+	if err != nil {
+		return "", nil, err
+	}
+	return name, newDecoder(name, enc), nil
+}
+
+// lookupCharset resolves the names of lookupEncoding that x/text knows; a
+// nil encoding means UTF-8.
+func lookupCharset(s string) (string, encoding.Encoding, error) {
 	u := strings.ToUpper(strings.TrimSpace(s))
 	u = strings.TrimPrefix(u, "\ufeff")
 	switch strings.NewReplacer("-", "", "_", "", " ", "").Replace(u) {
@@ -184,7 +225,7 @@ func lookupEncoding(s string) (string, encoding.Encoding, error) {
 	}
 	if n, err := strconv.Atoi(num); err == nil {
 		if n >= 88591 && n <= 885916 { // "88595" as ArcGIS writes ISO-8859-5
-			return lookupEncoding("ISO-8859-" + strconv.Itoa(n-88590))
+			return lookupCharset("ISO-8859-" + strconv.Itoa(n-88590))
 		}
 		return codePage(n)
 	}
@@ -225,13 +266,19 @@ func encodingName(enc encoding.Encoding, def string) string {
 	return def
 }
 
+// genericLDIDs are the language driver ids that say only "Windows ANSI"
+// (code page 1252): writers put them in by default, so they do not tell a
+// Vietnamese legacy encoding from real Windows-1252 and detection decides.
+var genericLDIDs = map[byte]bool{0x03: true, 0x57: true}
+
 // chooseEncoding decides how to decode a table's text, in this order: the
 // caller's override (it exists for files whose .cpg or LDID lies), the
-// .cpg file, the dBASE language driver id, else UTF-8 where valid and
-// windows-1252 otherwise. It returns the decoder, the LayerInfo.Encoding
-// text and warnings. An encoding that cannot be decoded falls back to
-// ISO-8859-1, which maps every byte to one character and so loses nothing,
-// with a warning.
+// .cpg file, a specific dBASE language driver id, else detection from the
+// text (see vntext.Detector), which the returned decoder asks for with its
+// detect field. It returns the decoder, the LayerInfo.Encoding text and
+// warnings. An encoding that cannot be decoded falls back to ISO-8859-1,
+// which maps every byte to one character and so loses nothing, with a
+// warning.
 func chooseEncoding(override, cpg string, haveCPG bool, ldid byte) (*textDecoder, string, []string) {
 	var warns []string
 	fallback := func(why string) (*textDecoder, string, []string) {
@@ -239,16 +286,16 @@ func chooseEncoding(override, cpg string, haveCPG bool, ldid byte) (*textDecoder
 		return newDecoder("ISO-8859-1", charmap.ISO8859_1), "ISO-8859-1 (fallback)", warns
 	}
 	if override != "" {
-		name, enc, err := lookupEncoding(override)
+		name, dec, err := lookupEncoding(override)
 		if err == nil {
-			return newDecoder(name, enc), name + " (override)", warns
+			return dec, name + " (override)", warns
 		}
 		warns = append(warns, fmt.Sprintf("encoding override %q: %v; ignored", override, err))
 	}
 	if haveCPG && strings.TrimSpace(cpg) != "" {
-		name, enc, err := lookupEncoding(cpg)
+		name, dec, err := lookupEncoding(cpg)
 		if err == nil {
-			return newDecoder(name, enc), name + " (.cpg)", warns
+			return dec, name + " (.cpg)", warns
 		}
 		return fallback(fmt.Sprintf(".cpg says %q: %v", strings.TrimSpace(cpg), err))
 	}
@@ -261,7 +308,122 @@ func chooseEncoding(override, cpg string, haveCPG bool, ldid byte) (*textDecoder
 		if err != nil {
 			return fallback(fmt.Sprintf("dBASE language driver id 0x%02X: %v", ldid, err))
 		}
-		return newDecoder(name, enc), fmt.Sprintf("%s (LDID 0x%02X)", name, ldid), warns
+		label := fmt.Sprintf("%s (LDID 0x%02X)", name, ldid)
+		if genericLDIDs[ldid] {
+			d := newDecoder(name, enc)
+			d.detect, d.ldid = true, ldid
+			return d, label, warns
+		}
+		return newDecoder(name, enc), label, warns
 	}
-	return lenientDecoder(), "UTF-8 (default)", warns
+	return detectingDecoder(), "UTF-8 (default)", warns
+}
+
+// detection is what detectEncoding found: the decoder, the
+// LayerInfo.Encoding label, the details inspect shows, and warnings.
+type detection struct {
+	dec    *textDecoder
+	label  string
+	detail *feature.EncodingDetection
+	warns  []string
+}
+
+// maxSampleShown bounds the sample value inspect shows, in characters.
+const maxSampleShown = 80
+
+// detectEncoding reads the character fields of the records ahead in br
+// (up to sampleBytes) and lets vntext choose the encoding. dec is the
+// decoder chooseEncoding returned, with its claim.
+func detectEncoding(br io.Reader, t *dbfHeader, dec *textDecoder) detection {
+	var det vntext.Detector
+	var sample []byte
+	sampleField, sampleScore := "", -1
+	buf := make([]byte, t.recordLen)
+	for n := 0; n < sampleBytes; n += len(buf) {
+		if _, err := io.ReadFull(br, buf); err != nil {
+			break
+		}
+		for i := range t.fields {
+			f := &t.fields[i]
+			if f.kind != 'C' {
+				continue
+			}
+			v := trim(buf[1+f.offset : 1+f.offset+f.width])
+			det.Add(v)
+			// Show the value with the most non-ASCII bytes, among short ones.
+			if score := nonASCII(v); score > sampleScore && score > 0 && len(v) <= 2*maxSampleShown {
+				sample, sampleField, sampleScore = append(sample[:0], v...), f.name, score
+			}
+		}
+	}
+	r := det.Result()
+	out := detection{}
+	if dec.ldid != 0 && (r.ASCII || r.Encoding == vntext.Windows1252 || r.Confidence < vntext.LowConfidence) {
+		// The file named windows-1252 and nothing fits better, or not
+		// surely enough: keep what it said.
+		d := dec.clone()
+		d.detect = false
+		out = detection{dec: d, label: fmt.Sprintf("%s (LDID 0x%02X)", d.name, d.ldid)}
+		if !r.ASCII && r.Encoding != vntext.Windows1252 {
+			out.warns = append(out.warns, fmt.Sprintf("the .dbf says %s (LDID 0x%02X) but the text may be %v (confidence %.2f: %s); if names look wrong, set the encoding (--encoding %s)",
+				d.name, d.ldid, r.Encoding, r.Confidence, r.Reason, strings.ToLower(r.Encoding.String())))
+		}
+		return out
+	}
+	switch {
+	case r.ASCII:
+		return detection{dec: defaultDecoder(), label: "UTF-8 (default: the text is ASCII)"}
+	case r.Encoding == vntext.TCVN3 || r.Encoding == vntext.VNI:
+		out.dec = newLegacyDecoder(r.Encoding)
+	case r.Encoding == vntext.UTF8:
+		out.dec = defaultDecoder()
+	default:
+		name, enc, _ := codePage(1252)
+		if r.Encoding == vntext.Windows1258 {
+			name, enc, _ = codePage(1258)
+		}
+		out.dec = newDecoder(name, enc)
+	}
+	out.label = fmt.Sprintf("%s (detected, confidence %.2f)", out.dec.name, r.Confidence)
+	if dec.ldid != 0 {
+		out.label = fmt.Sprintf("%s (detected, confidence %.2f; LDID 0x%02X says %s)", out.dec.name, r.Confidence, dec.ldid, dec.name)
+	}
+	out.detail = &feature.EncodingDetection{
+		Encoding:   out.dec.name,
+		Reason:     r.Reason,
+		Confidence: r.Confidence,
+		Level:      vntext.Level(r.Confidence),
+		Field:      sampleField,
+	}
+	if sample != nil {
+		out.detail.Before = clip(vntext.Windows1252.Decode(sample))
+		out.detail.After = clip(out.dec.decode(sample))
+	}
+	for _, s := range r.Scores {
+		out.detail.Candidates = append(out.detail.Candidates, feature.EncodingCandidate{
+			Encoding: s.Encoding.String(), Valid: s.Valid, Words: s.Words})
+	}
+	if r.Confidence < vntext.LowConfidence {
+		out.warns = append(out.warns, fmt.Sprintf("text encoding guessed as %s with low confidence (%.2f): %s; if names look wrong, set the encoding (--encoding tcvn3, vni, windows-1258, windows-1252 or UTF-8)",
+			out.dec.name, r.Confidence, r.Reason))
+	}
+	return out
+}
+
+func nonASCII(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c >= 0x80 {
+			n++
+		}
+	}
+	return n
+}
+
+// clip shortens s to maxSampleShown characters.
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= maxSampleShown {
+		return s
+	}
+	return string([]rune(s)[:maxSampleShown]) + "…"
 }

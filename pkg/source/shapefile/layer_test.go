@@ -107,12 +107,12 @@ func TestEncodingChoice(t *testing.T) {
 		sameText bool   // names equal the UTF-8 set's
 		utf8     bool   // copy from the UTF-8 set instead
 	}{
-		{name: "UTF-8 without cpg", exts: []string{".shp", ".shx", ".dbf"}, encoding: "UTF-8 (default)", sameText: true, utf8: true},
+		{name: "UTF-8 without cpg", exts: []string{".shp", ".shx", ".dbf"}, encoding: "UTF-8 (detected, confidence 1.00)", sameText: true, utf8: true},
 		{name: "UTF-8 read as 1252 by override", exts: []string{".shp", ".shx", ".dbf", ".cpg"}, override: "windows-1252", encoding: "windows-1252 (override)", utf8: true},
 		{name: "cpg", exts: []string{".shp", ".shx", ".dbf", ".cpg"}, encoding: "windows-1258 (.cpg)", sameText: true},
 		{name: "override wins over cpg", exts: []string{".shp", ".shx", ".dbf"}, cpg: "UTF-8", override: "1258", encoding: "windows-1258 (override)", sameText: true},
 		{name: "cpg number", exts: []string{".shp", ".shx", ".dbf"}, cpg: "1258\r\n", encoding: "windows-1258 (.cpg)", sameText: true},
-		{name: "no cpg guesses", exts: []string{".shp", ".shx", ".dbf"}, encoding: "windows-1252 (guessed: text is not UTF-8)", warn: "not UTF-8"},
+		{name: "no cpg detects windows-1258", exts: []string{".shp", ".shx", ".dbf"}, encoding: "windows-1258 (detected, confidence 1.00)", sameText: true},
 		{name: "bad cpg falls back losslessly", exts: []string{".shp", ".shx", ".dbf"}, cpg: "KLINGON", encoding: "ISO-8859-1 (fallback)", warn: "KLINGON"},
 		{name: "bad override ignored", exts: []string{".shp", ".shx", ".dbf", ".cpg"}, override: "nope", encoding: "windows-1258 (.cpg)", warn: "nope", sameText: true},
 	}

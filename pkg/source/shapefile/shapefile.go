@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/sonla-gis/plantile/pkg/feature"
 )
@@ -326,7 +325,7 @@ func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*L
 			return nil, feature.OverLimit(siblingName(source, ".shx"), 0, opts.Limits.FeaturesLimit(shxCount), "the index declares %d records", shxCount)
 		}
 		info.Count = shxCount
-		l.decoder = lenientDecoder
+		l.decoder = defaultDecoder
 		return l, nil
 	}
 	dbfName := siblingName(source, ".dbf")
@@ -358,18 +357,14 @@ func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*L
 	if shxCount >= 0 && shxCount != t.records {
 		info.Warnings = append(info.Warnings, fmt.Sprintf("the .shx indexes %d records but the .dbf has %d", shxCount, t.records))
 	}
-	name, isUTF8, lenient, table, multi := chosen.name, chosen.utf8, chosen.lenient, chosen.table, chosen.multi
-	if lenient && !sampleIsUTF8(br, t) {
-		// Nothing names the encoding and the text is not UTF-8: windows-1252
-		// is the usual answer (and lossless for ISO-8859-1 letters).
-		label = "windows-1252 (guessed: text is not UTF-8)"
-		info.Warnings = append(info.Warnings, "no .cpg and no code page in the .dbf, and the text is not UTF-8: read as windows-1252; set the encoding if names look wrong")
-		name, isUTF8, lenient = "windows-1252", false, false
+	if chosen.detect {
+		d := detectEncoding(br, t, chosen)
+		chosen, label = d.dec, d.label
+		info.EncodingDetection = d.detail
+		info.Warnings = append(info.Warnings, d.warns...)
 	}
 	info.Encoding = label
-	l.decoder = func() *textDecoder {
-		return &textDecoder{name: name, utf8: isUTF8, lenient: lenient, table: table, multi: multi}
-	}
+	l.decoder = chosen.clone
 	return l, nil
 }
 
@@ -396,37 +391,4 @@ func readSHXCount(fsys fs.FS, name string) (int64, error) {
 		return -1, fmt.Errorf("the header says %d bytes but the file holds %d", h.fileBytes, size)
 	}
 	return (h.fileBytes - headerLen) / 8, nil
-}
-
-// sampleIsUTF8 reports whether the character fields of the first records
-// (up to sampleBytes) are valid UTF-8. It peeks without consuming.
-func sampleIsUTF8(br *bufio.Reader, t *dbfHeader) bool {
-	n := 0
-	buf := make([]byte, t.recordLen)
-	for n < sampleBytes {
-		if _, err := io.ReadFull(br, buf); err != nil {
-			return true
-		}
-		n += len(buf)
-		for _, f := range t.fields {
-			if f.kind == 'C' && !utf8.Valid(buf[1+f.offset:1+f.offset+f.width]) {
-				// A multi-byte character cut by the field width is still
-				// UTF-8: accept an incomplete sequence at the very end.
-				v := trimRight(buf[1+f.offset : 1+f.offset+f.width])
-				if !utf8.Valid(v) && !validButCut(v) {
-					return false
-				}
-			}
-		}
-	}
-	return true
-}
-
-func validButCut(b []byte) bool {
-	for i := 1; i <= 3 && i <= len(b); i++ {
-		if utf8.Valid(b[:len(b)-i]) && !utf8.FullRune(b[len(b)-i:]) {
-			return true
-		}
-	}
-	return false
 }
