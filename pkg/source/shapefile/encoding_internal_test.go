@@ -25,6 +25,7 @@ func TestLookupEncoding(t *testing.T) {
 		{"windows-1258", "windows-1258"}, {"ANSI 1252", "windows-1252"}, {"88591", "ISO-8859-1"},
 		{"ISO-8859-1", "ISO-8859-1"}, {"88595", "ISO-8859-5"}, {"LDID/87", "windows-1252"},
 		{"866", "IBM866"}, {"936", "GBK"}, {"Big5", "Big5"}, {"\ufeffUTF-8\r\n", "UTF-8"},
+		{"tcvn3", "TCVN3"}, {"TCVN 5712:1993", "TCVN3"}, {"VNI", "VNI"}, {"vni-windows\n", "VNI"},
 	} {
 		name, _, err := lookupEncoding(tc.in)
 		if err != nil || name != tc.want {
