@@ -82,7 +82,7 @@ unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
 	fl.IntVar(&f.minZoom, "minzoom", tiler.DefaultMinZoom, "lowest zoom")
 	fl.IntVar(&f.maxZoom, "maxzoom", -1, "highest zoom (default: from the data, 0.5 m precision, at most 16)")
 	fl.StringVar(&f.srcCRS, "src-crs", "", "CRS of the sources, overriding .prj and GeoJSON crs (e.g. EPSG:9206)")
-	fl.StringVar(&f.encoding, "encoding", "", "text encoding of .dbf attributes (e.g. windows-1258; default: .cpg, then the dBASE LDID)")
+	fl.StringVar(&f.encoding, "encoding", "", "text encoding of .dbf attributes (UTF-8, windows-1258, tcvn3, vni, windows-1252...; default: .cpg, then the dBASE LDID, then detected from the text)")
 	fl.Float64Var(&f.buffer, "buffer", tiler.DefaultBuffer, fmt.Sprintf("tile buffer in pixels of a 256-pixel tile, 0 to %d", tiler.MaxBuffer))
 	fl.IntVar(&f.maxTileBytes, "max-tile-bytes", tiler.DefaultMaxTileBytes, fmt.Sprintf("largest gzipped tile, %d to %d; smaller features are dropped beyond it", tiler.MinMaxTileBytes, tiler.MaxMaxTileBytes))
 	fl.IntVar(&f.maxTileFeatures, "max-tile-features", tiler.DefaultMaxTileFeatures, fmt.Sprintf("most features in a tile, 1 to %d", tiler.MaxMaxTileFeatures))

@@ -52,7 +52,7 @@ record number and reason, unless --skip-invalid is given.`,
 	cmd.Flags().StringVarP(&out, "output", "o", "-", "output file (- for standard output)")
 	cmd.Flags().BoolVar(&skipBad, "skip-invalid", false, "skip bad records instead of stopping")
 	cmd.Flags().StringVar(&opts.SrcCRS, "src-crs", "", "source CRS when the data has none or a wrong one (EPSG:9206, PROJ string, WKT)")
-	cmd.Flags().StringVar(&opts.Encoding, "encoding", "", "attribute text encoding of shapefiles, overriding .cpg and LDID")
+	cmd.Flags().StringVar(&opts.Encoding, "encoding", "", "attribute text encoding of shapefiles (UTF-8, windows-1258, tcvn3, vni, windows-1252...), overriding .cpg, LDID and detection")
 	addLimitFlags(cmd.Flags(), &opts.Limits)
 	return cmd
 }

@@ -34,9 +34,12 @@ type layerReport struct {
 	WGS84Bounds    *[4]float64     `json:"wgs84_bounds"`
 	Fields         []feature.Field `json:"fields"`
 	Encoding       string          `json:"encoding,omitempty"`
-	Empty          int64           `json:"empty_geometries"`
-	Invalid        int64           `json:"invalid_geometries"`
-	Reasons        []string        `json:"invalid_reasons,omitempty"`
+	// EncodingDetection says why and how surely a shapefile's text
+	// encoding was guessed, when nothing named it.
+	EncodingDetection *feature.EncodingDetection `json:"encoding_detection,omitempty"`
+	Empty             int64                      `json:"empty_geometries"`
+	Invalid           int64                      `json:"invalid_geometries"`
+	Reasons           []string                   `json:"invalid_reasons,omitempty"`
 	// Outliers are features outside Vietnam or far from the rest of the
 	// layer (see ingest.OutlierDetector): the count, the first rows and
 	// a hint about the CRS.
@@ -55,7 +58,8 @@ func newInspectCmd() *cobra.Command {
 		Long: `inspect reads every feature of every layer at each PATH (a .shp, a folder,
 a .zip of shapefiles, or a GeoJSON file) and prints its name, geometry type,
 feature count, the source CRS as recognised and the transformation used,
-bounds in the source CRS and in WGS 84, fields with types, the text encoding,
+bounds in the source CRS and in WGS 84, fields with types, the text encoding (and, when it was detected, why,
+how surely, and a value before and after decoding),
 the empty or invalid geometries with the first reasons, and the outliers:
 features outside Vietnam or far from the rest of their layer, with a hint
 about the CRS. The --max-* flags set the reading limits (see the README).`,
@@ -86,7 +90,7 @@ about the CRS. The --max-* flags set the reading limits (see the README).`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
 	cmd.Flags().StringVar(&opts.SrcCRS, "src-crs", "", "source CRS when the data has none or a wrong one (EPSG:9206, PROJ string, WKT)")
-	cmd.Flags().StringVar(&opts.Encoding, "encoding", "", "attribute text encoding of shapefiles (e.g. windows-1258), overriding .cpg and LDID")
+	cmd.Flags().StringVar(&opts.Encoding, "encoding", "", "attribute text encoding of shapefiles (UTF-8, windows-1258, tcvn3, vni, windows-1252...), overriding .cpg, LDID and detection")
 	addLimitFlags(cmd.Flags(), &opts.Limits)
 	return cmd
 }
@@ -115,16 +119,17 @@ func inspectPath(ctx context.Context, path string, opts ingest.Options) ([]layer
 func inspectLayer(ctx context.Context, l *ingest.Layer) (layerReport, error) {
 	info := l.Info()
 	rep := layerReport{
-		Name:         info.Name,
-		Source:       info.Source,
-		GeometryType: info.GeometryType,
-		HasZ:         info.HasZ,
-		CRS:          l.CRS.Name,
-		EPSG:         l.CRS.EPSG,
-		CRSFrom:      l.CRSFrom,
-		Fields:       info.Schema.Fields,
-		Encoding:     info.Encoding,
-		Warnings:     append(info.Warnings, l.CRS.Warnings...),
+		Name:              info.Name,
+		Source:            info.Source,
+		GeometryType:      info.GeometryType,
+		HasZ:              info.HasZ,
+		CRS:               l.CRS.Name,
+		EPSG:              l.CRS.EPSG,
+		CRSFrom:           l.CRSFrom,
+		Fields:            info.Schema.Fields,
+		Encoding:          info.Encoding,
+		EncodingDetection: info.EncodingDetection,
+		Warnings:          append(info.Warnings, l.CRS.Warnings...),
 	}
 	if rep.Fields == nil {
 		rep.Fields = []feature.Field{}
@@ -202,6 +207,9 @@ func printReport(w io.Writer, r layerReport) {
 	if r.Encoding != "" {
 		fmt.Fprintf(w, "Encoding:       %s\n", r.Encoding)
 	}
+	if d := r.EncodingDetection; d != nil {
+		printDetection(w, d)
+	}
 	fmt.Fprintf(w, "Fields:         %d\n", len(r.Fields))
 	for _, f := range r.Fields {
 		decl := ""
@@ -231,6 +239,24 @@ func printReport(w io.Writer, r layerReport) {
 	}
 	for _, s := range r.Warnings {
 		fmt.Fprintf(w, "Warning: %s\n", s)
+	}
+}
+
+// printDetection shows why an encoding was detected, so that a person can
+// check it: the reason, the confidence, a value before and after, and how
+// each candidate read the words.
+func printDetection(w io.Writer, d *feature.EncodingDetection) {
+	fmt.Fprintf(w, "  Why:          %s\n", d.Reason)
+	fmt.Fprintf(w, "  Confidence:   %.2f (%s)\n", d.Confidence, d.Level)
+	if d.Before != "" {
+		fmt.Fprintf(w, "  Sample:       %s: %q -> %q\n", d.Field, d.Before, d.After)
+	}
+	var cands []string
+	for _, c := range d.Candidates {
+		cands = append(cands, fmt.Sprintf("%s %d/%d", c.Encoding, c.Valid, c.Words))
+	}
+	if len(cands) > 0 {
+		fmt.Fprintf(w, "  Candidates:   %s (words read as Vietnamese syllables; windows-1252: as Latin words)\n", strings.Join(cands, ", "))
 	}
 }
 
