@@ -16,7 +16,8 @@ type Layer interface {
 // Options tune how layers are read.
 type Options struct {
 	// Encoding overrides the attribute text encoding (e.g. "windows-1258",
-	// "UTF-8"); empty means detect it (.cpg, then the dBASE LDID byte).
+	// "UTF-8", "tcvn3", "vni"); empty means the .cpg, then the dBASE LDID
+	// byte, then detection from the text (see pkg/vntext).
 	Encoding string
 	// Limits bound what reading one file may cost (see feature.Limits);
 	// zero fields are the defaults.

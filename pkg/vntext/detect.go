@@ -68,44 +68,51 @@ func (d *Detector) Add(value []byte) {
 	if d.words == nil {
 		d.words = map[string]bool{}
 	}
-	for _, w := range splitWords(value) {
-		if isASCII(w) && !hasTCVN3Low(w) {
-			continue
-		}
-		switch {
-		case len(w) > maxWordLen:
-			d.long++
-		case d.words[string(w)]:
-		case len(d.words) >= MaxWords:
-			d.dropped++
-		default:
-			d.words[string(w)] = true
-		}
+	for rest := value; len(rest) > 0; {
+		var w []byte
+		w, rest = nextWord(rest)
+		d.addWord(w)
 	}
 }
 
-// splitWords cuts a raw value at ASCII bytes that are not letters: spaces,
-// digits and punctuation separate words in every candidate encoding.
-func splitWords(b []byte) [][]byte {
-	var out [][]byte
-	start := -1
-	for i, c := range b {
-		sep := c < 0x80 && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') && !isTCVN3LowByte(c)
-		switch {
-		case sep && start >= 0:
-			out = append(out, b[start:i])
-			start = -1
-		case !sep && start < 0:
-			start = i
-		}
+// addWord keeps one word if it holds non-ASCII bytes.
+func (d *Detector) addWord(w []byte) {
+	if len(w) == 0 || isASCII(w) && !hasTCVN3Low(w) {
+		return
 	}
-	if start >= 0 {
-		out = append(out, b[start:])
+	switch {
+	case len(w) > maxWordLen:
+		d.long++
+	case d.words[string(w)]:
+	case len(d.words) >= MaxWords:
+		d.dropped++
+	default:
+		d.words[string(w)] = true
 	}
-	return out
 }
 
-func isTCVN3LowByte(c byte) bool { _, ok := tcvn3Low[c]; return ok }
+// nextWord returns the first word of b and what follows it; words are cut
+// at ASCII bytes that are not letters (spaces, digits, punctuation), which
+// separate words in every candidate encoding.
+func nextWord(b []byte) (word, rest []byte) {
+	i := 0
+	for i < len(b) && isSeparator(b[i]) {
+		i++
+	}
+	j := i
+	for j < len(b) && !isSeparator(b[j]) {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
+func isSeparator(c byte) bool {
+	return c < 0x80 && !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') && !isTCVN3LowByte(c)
+}
+
+func isTCVN3LowByte(c byte) bool {
+	return c < 0x20 && tcvn3Table[c] >= 0x80
+}
 
 func hasTCVN3Low(b []byte) bool {
 	for _, c := range b {

@@ -8,6 +8,12 @@
 // reads records one at a time through large buffers, so memory does not
 // grow with the file.
 //
+// Attribute text is decoded to NFC UTF-8 from the encoding the caller names,
+// else the .cpg, else a specific dBASE language driver id; when nothing (or
+// only a generic "Windows ANSI" id) names it, Open samples the table and
+// pkg/vntext chooses between UTF-8, Windows-1258, TCVN3, VNI and
+// Windows-1252 (LayerInfo.EncodingDetection says why, and how surely).
+//
 // Geometries are 2D: Z and M values are dropped (LayerInfo.HasZ tells when
 // there were Z values). Polygon rings are grouped by orientation and
 // containment and written with the RFC 7946 winding: exterior rings

@@ -234,3 +234,43 @@ func TestLowConfidenceWarns(t *testing.T) {
 	}
 	var _ feature.EncodingDetection = *d
 }
+
+// BenchmarkOpenDetect measures what detection adds to Open: the same
+// 10,000-record TCVN3 table opened with a .cpg naming it (no sampling) and
+// with nothing naming it (the whole table, 2.6 MB, is sampled).
+func BenchmarkOpenDetect(b *testing.B) {
+	const n = 10_000
+	shp, _ := parcels(n)
+	names := []string{"Đất ở tại đô thị", "Đất rừng phòng hộ", "Đường Tô Hiệu, phường Quyết Thắng", "Bản Mé, xã Chiềng Đen"}
+	rows := make([][]string, n)
+	for i := range rows {
+		v, err := vntext.Encode(vntext.TCVN3, fmt.Sprintf("%s %d", names[i%len(names)], i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows[i] = []string{string(v), fmt.Sprint(i)}
+	}
+	dbf := dbfFile(0, []dbfField{{"ten", 'C', 254, 0}, {"id", 'N', 8, 0}}, rows...)
+	for _, tc := range []struct{ name, cpg, want string }{{"cpg", "TCVN3", "TCVN3 (.cpg)"}, {"detect", "", "TCVN3 (detected"}} {
+		dir := b.TempDir()
+		files := map[string][]byte{"p.shp": shp, "p.shx": shxFor(shp), "p.dbf": dbf}
+		if tc.cpg != "" {
+			files["p.cpg"] = []byte(tc.cpg)
+		}
+		for name, data := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(dbf)))
+			for b.Loop() {
+				layers, err := shapefile.Open(filepath.Join(dir, "p.shp"), shapefile.Options{})
+				if err != nil || !strings.HasPrefix(layers[0].Info().Encoding, tc.want) {
+					b.Fatalf("%v %v", err, layers)
+				}
+			}
+		})
+	}
+}

@@ -19,8 +19,9 @@ const (
 // Options tune how a shapefile is read.
 type Options struct {
 	// Encoding, when set, is the text encoding of the .dbf ("windows-1258",
-	// "1258", "UTF-8", "ISO-8859-1", ...). It wins over the .cpg file and the
-	// dBASE language driver id: users set it when those are wrong.
+	// "1258", "UTF-8", "ISO-8859-1", "TCVN3", "VNI", ...). It wins over the
+	// .cpg file, the dBASE language driver id and detection: users set it
+	// when those are wrong.
 	Encoding string
 	// Limits bound what one file may cost; zero fields are defaults.
 	// The reader applies RecordBytes and Features, the .dbf header check
@@ -56,7 +57,9 @@ var _ feature.Reader = (*Reader)(nil)
 // dbf the .dbf content, or nil for none. name is the .shp file name used in
 // errors (the .dbf is named after it). The text encoding comes from
 // opts.Encoding, else the dBASE language driver id, else UTF-8 where valid
-// and windows-1252 where not. Closing the Reader does not close shp or dbf.
+// and windows-1252 where not: a stream is not sampled, so TCVN3 and VNI are
+// only read when named (Open detects them). Closing the Reader does not
+// close shp or dbf.
 func NewReader(name string, shp io.Reader, dbf io.Reader, opts Options) (*Reader, error) {
 	pick := func(ldid byte) *textDecoder {
 		dec, _, _ := chooseEncoding(opts.Encoding, "", false, ldid)
