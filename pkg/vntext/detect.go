@@ -45,7 +45,6 @@ type Detector struct {
 	dropped   int             // words not kept once MaxWords was reached
 	values    int             // values holding non-ASCII bytes
 	notUTF8   int             // of those, values that are not UTF-8
-	firstBad  []byte          // the first value that is not UTF-8
 	utf8Multi int             // values with multi-byte UTF-8 characters
 }
 
@@ -57,13 +56,14 @@ func (d *Detector) Add(value []byte) {
 		return
 	}
 	d.values++
-	if utf8.Valid(value) || validButCut(value) {
+	switch {
+	case isASCII(value):
+		// Only TCVN3's capitals among the control codes: says nothing
+		// about UTF-8.
+	case utf8.Valid(value) || validButCut(value):
 		d.utf8Multi++
-	} else {
+	default:
 		d.notUTF8++
-		if d.firstBad == nil {
-			d.firstBad = append([]byte(nil), value...)
-		}
 	}
 	if d.words == nil {
 		d.words = map[string]bool{}
@@ -183,6 +183,14 @@ func Level(confidence float64) string {
 
 // Result decides from what was added so far.
 func (d *Detector) Result() Detection {
+	det := d.result()
+	if d.dropped > 0 {
+		det.Reason += fmt.Sprintf(" (%d more words past the first %d were not judged)", d.dropped, MaxWords)
+	}
+	return det
+}
+
+func (d *Detector) result() Detection {
 	if d.values == 0 {
 		return Detection{Encoding: UTF8, Confidence: 1, ASCII: true,
 			Reason: "the text is ASCII, which every candidate reads the same"}
@@ -219,6 +227,17 @@ func (d *Detector) Result() Detection {
 		det.Confidence = evidence(n, fullEvidenceUTF8)
 		det.Reason = fmt.Sprintf("all %d values with non-ASCII bytes are valid UTF-8 (%d distinct words, %d of them Vietnamese syllables)",
 			d.values, n, scores[UTF8].Valid)
+		return det
+	}
+	if d.utf8Multi >= minValid && d.utf8Multi >= 9*d.notUTF8 {
+		// A few stray bytes in a UTF-8 table (a value pasted from
+		// elsewhere): legacy text is almost never valid UTF-8, so keep
+		// UTF-8; the caller reads the odd values as windows-1252.
+		det.Encoding = UTF8
+		share := float64(d.utf8Multi) / float64(d.utf8Multi+d.notUTF8)
+		det.Confidence = evidence(n, fullEvidenceUTF8) * share
+		det.Reason = fmt.Sprintf("%d of %d values with non-ASCII bytes are valid UTF-8 (%d distinct words, %d of them Vietnamese syllables); the %d others are read as windows-1252",
+			d.utf8Multi, d.utf8Multi+d.notUTF8, n, scores[UTF8].Valid, d.notUTF8)
 		return det
 	}
 	// Not UTF-8: one of the single-byte candidates.

@@ -143,3 +143,19 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// TestDetectUTF8WithStrays: a UTF-8 table with one value in windows-1252
+// stays UTF-8 (the reader decodes that value alone as windows-1252).
+func TestDetectUTF8WithStrays(t *testing.T) {
+	vals, _ := encodeAll(vntext.UTF8, allVietnamese)
+	stray, _ := encodeAll(vntext.Windows1252, western[:1])
+	got := detect(append(vals, stray...))
+	if got.Encoding != vntext.UTF8 || got.Confidence < 0.8 {
+		t.Errorf("UTF-8 with a stray value: %v %.2f: %s", got.Encoding, got.Confidence, got.Reason)
+	}
+	// Half and half is not UTF-8.
+	tc, _ := encodeAll(vntext.TCVN3, allVietnamese)
+	if got := detect(append(vals[:5], tc...)); got.Encoding == vntext.UTF8 {
+		t.Errorf("mostly TCVN3: %v: %s", got.Encoding, got.Reason)
+	}
+}

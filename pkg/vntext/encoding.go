@@ -61,24 +61,50 @@ func (e Encoding) Append(dst, src []byte) []byte {
 	if isASCII(src) && (e != TCVN3 || !hasTCVN3Low(src)) {
 		return append(dst, src...)
 	}
-	var tmp []byte
+	start := len(dst)
 	switch e {
 	case TCVN3:
-		tmp = appendTable(nil, &tcvn3Table, src)
+		dst = appendTable(dst, &tcvn3Table, src)
 	case VNI:
-		tmp = appendVNI(nil, src)
+		dst = appendVNI(dst, src)
 	case Windows1258:
-		tmp = appendCharmap(nil, charmap.Windows1258, src)
+		dst = appendCharmap(dst, charmap.Windows1258, src)
 	case Windows1252:
-		tmp = appendCharmap(nil, charmap.Windows1252, src)
+		dst = appendCharmap(dst, charmap.Windows1252, src)
 	default:
 		if utf8.Valid(src) {
-			tmp = src
+			dst = append(dst, src...)
 		} else {
-			tmp = []byte(strings.ToValidUTF8(string(src), "\uFFFD"))
+			dst = append(dst, strings.ToValidUTF8(string(src), "\uFFFD")...)
 		}
 	}
-	return norm.NFC.Append(dst, tmp...)
+	if isNFC(dst[start:]) {
+		return dst
+	}
+	tail := append([]byte(nil), dst[start:]...)
+	return norm.NFC.Append(dst[:start], tail...)
+}
+
+// isNFC reports whether UTF-8 text is in NFC. Letters below U+0300 and the
+// precomposed letters of Latin Extended Additional (U+1E00-U+1EFF, where
+// precomposed Vietnamese lives) are NFC whatever follows them as long as
+// no combining mark does, so text made only of those is answered without
+// the norm tables; anything else asks the tables.
+func isNFC(text []byte) bool {
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case c < 0x80:
+			i++
+		case c < 0xCC: // U+0080..U+02FF
+			i += 2
+		case c == 0xE1 && i+1 < len(text) && text[i+1] >= 0xB8 && text[i+1] <= 0xBB: // U+1E00..U+1EFF
+			i += 3
+		default:
+			return norm.NFC.IsNormal(text)
+		}
+	}
+	return true
 }
 
 // Decode returns src decoded from e (see Append).

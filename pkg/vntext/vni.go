@@ -49,29 +49,28 @@ var vniLetters = map[byte]rune{
 	0xED: 'í', 0xEC: 'ì', 0xE6: 'ỉ', 0xF3: 'ĩ', 0xF2: 'ị', 0xEE: 'ỵ',
 }
 
+// vniByteTables expands vniMarks and vniLetters to both cases, indexed
+// by byte, for decoding.
+var vniMarkTable, vniLetterTable = func() (marks [256]vniMark, letters [256]rune) {
+	for b, m := range vniMarks {
+		marks[b], marks[b-0x20] = m, m
+	}
+	for b, r := range vniLetters {
+		letters[b], letters[b-0x20] = r, unicode.ToUpper(r)
+	}
+	return marks, letters
+}()
+
 // vniMarkAt returns the mark a byte stands for, either case.
 func vniMarkAt(c byte) (vniMark, bool) {
-	if m, ok := vniMarks[c]; ok {
-		return m, true
-	}
-	if c < 0xE0 {
-		m, ok := vniMarks[c+0x20]
-		return m, ok
-	}
-	return vniMark{}, false
+	m := vniMarkTable[c]
+	return m, m != vniMark{}
 }
 
 // vniLetterAt returns the letter a byte stands for, either case.
 func vniLetterAt(c byte) (rune, bool) {
-	if r, ok := vniLetters[c]; ok {
-		return r, true
-	}
-	if c < 0xE0 {
-		if r, ok := vniLetters[c+0x20]; ok {
-			return unicode.ToUpper(r), true
-		}
-	}
-	return 0, false
+	r := vniLetterTable[c]
+	return r, r != 0
 }
 
 // vniShapes lists the shapes each base vowel takes.
@@ -131,6 +130,14 @@ func appendVNI(dst, src []byte) []byte {
 			}
 			i++
 		}
+		if shape == 0 && tone == 0 {
+			continue
+		}
+		if r, ok := vniComposed[vniKey{base, shape, tone}]; ok {
+			// Replace the base letter just written by the composed one.
+			dst = utf8.AppendRune(dst[:len(dst)-utf8.RuneLen(base)], r)
+			continue
+		}
 		if shape != 0 {
 			dst = utf8.AppendRune(dst, shape)
 		}
@@ -140,6 +147,32 @@ func appendVNI(dst, src []byte) []byte {
 	}
 	return dst
 }
+
+// vniKey is a base letter with the shape and tone marks that follow it.
+type vniKey struct{ base, shape, tone rune }
+
+// vniComposed maps every base, shape and tone VNI can write to the
+// precomposed letter, so that decoding rarely needs the norm tables.
+var vniComposed = func() map[vniKey]rune {
+	m := map[vniKey]rune{}
+	for _, base := range "aeouyơưAEOUYƠƯ" {
+		for _, shape := range []rune{0, circumflex, breve} {
+			for _, tone := range []rune{0, grave, acute, tilde, hook, dotBelow} {
+				s := string(base)
+				if shape != 0 {
+					s += string(shape)
+				}
+				if tone != 0 {
+					s += string(tone)
+				}
+				if c := []rune(norm.NFC.String(s)); len(c) == 1 {
+					m[vniKey{base, shape, tone}] = c[0]
+				}
+			}
+		}
+	}
+	return m
+}()
 
 // encodeVNI writes s in VNI-Windows.
 func encodeVNI(s string) ([]byte, error) {
