@@ -87,7 +87,8 @@ func FuzzDetect(f *testing.F) {
 		if got.Encoding < vntext.UTF8 || got.Encoding > vntext.Windows1252 || got.Confidence < 0 || got.Confidence > 1 || got.Reason == "" {
 			t.Fatalf("%+v", got)
 		}
-		if rev := r.Result(); rev.Encoding != got.Encoding || rev.Confidence != got.Confidence {
+		// Past MaxWords distinct words, which are kept depends on order.
+		if rev := r.Result(); len(data) < 2*vntext.MaxWords && (rev.Encoding != got.Encoding || rev.Confidence != got.Confidence) {
 			t.Fatalf("order matters: %v %.3f, reversed %v %.3f", got.Encoding, got.Confidence, rev.Encoding, rev.Confidence)
 		}
 	})
