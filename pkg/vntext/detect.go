@@ -33,7 +33,7 @@ const (
 const (
 	minShare  = 0.6
 	minMargin = 0.2
-	minValid  = 2
+	minValid  = 3
 )
 
 // Detector decides the encoding of a set of text values. Feed it with Add
@@ -48,10 +48,10 @@ type Detector struct {
 	utf8Multi int             // values with multi-byte UTF-8 characters
 }
 
-// Add records one value (a field's text, trailing padding removed). A
-// UTF-8 value cut inside its last character by a field width still counts
-// as UTF-8.
-func (d *Detector) Add(value []byte) {
+// Add records one value (a field's text, padding removed). filled says
+// the value filled its field, so that a UTF-8 value cut inside its last
+// character by the field width still counts as UTF-8.
+func (d *Detector) Add(value []byte, filled bool) {
 	if isASCII(value) && !hasTCVN3Low(value) {
 		return
 	}
@@ -60,7 +60,7 @@ func (d *Detector) Add(value []byte) {
 	case isASCII(value):
 		// Only TCVN3's capitals among the control codes: says nothing
 		// about UTF-8.
-	case utf8.Valid(value) || validButCut(value):
+	case utf8.Valid(value) || filled && validButCut(value):
 		d.utf8Multi++
 	default:
 		d.notUTF8++
@@ -138,18 +138,23 @@ func validButCut(b []byte) bool {
 type Score struct {
 	Encoding Encoding
 	// Valid is how many distinct words decode to a Vietnamese syllable
-	// (for Windows-1252: to letters only, as Latin-script words do).
+	// that Windows-1252 does not read the same (for Windows-1252 itself:
+	// how many decode to letters only, as Latin-script words do).
 	Valid int
+	// Same is how many distinct words decode to a syllable exactly as
+	// Windows-1252 reads them ("Lé", "Hà"): they tell nothing.
+	Same int
 	// Words is how many distinct words with non-ASCII bytes were judged.
 	Words int
 }
 
-// Share is Valid/Words, or 0 with no words.
+// Share is Valid out of the words that tell something (Words - Same), or
+// 0 with none.
 func (s Score) Share() float64 {
-	if s.Words == 0 {
+	if s.Words-s.Same <= 0 {
 		return 0
 	}
-	return float64(s.Valid) / float64(s.Words)
+	return float64(s.Valid) / float64(s.Words-s.Same)
 }
 
 // Detection is a Detector's decision.
@@ -164,6 +169,10 @@ type Detection struct {
 	// ASCII is true when no value held a non-ASCII byte: every candidate
 	// reads the text the same.
 	ASCII bool
+	// Alternative, when Encoding is Windows1252 but a Vietnamese encoding
+	// fits the few words there are, names it (a warning should suggest
+	// it); else it is UTF8, the zero value.
+	Alternative Encoding
 	// Scores holds every candidate's score, in the order UTF-8,
 	// windows-1258, TCVN3, VNI, windows-1252.
 	Scores []Score
@@ -200,25 +209,25 @@ func (d *Detector) result() Detection {
 	for e := range numEncodings {
 		scores[e] = Score{Encoding: e, Words: n}
 	}
-	differs1258 := false
-	var buf []byte
+	var buf, latin []byte
 	for w := range d.words {
 		b := []byte(w)
 		if utf8.Valid(b) && IsSyllable(w) {
 			scores[UTF8].Valid++
 		}
-		for _, e := range []Encoding{Windows1258, TCVN3, VNI} {
-			buf = e.Append(buf[:0], b)
-			if IsSyllable(string(buf)) {
-				scores[e].Valid++
-			}
-		}
-		s1252 := Windows1252.Decode(b)
-		if latinWord(s1252) {
+		latin = Windows1252.Append(latin[:0], b)
+		if latinWord(string(latin)) {
 			scores[Windows1252].Valid++
 		}
-		if Windows1258.Decode(b) != s1252 {
-			differs1258 = true
+		for _, e := range []Encoding{Windows1258, TCVN3, VNI} {
+			buf = e.Append(buf[:0], b)
+			switch {
+			case !IsSyllable(string(buf)):
+			case string(buf) == string(latin):
+				scores[e].Same++
+			default:
+				scores[e].Valid++
+			}
 		}
 	}
 	det := Detection{Scores: scores}
@@ -242,27 +251,34 @@ func (d *Detector) result() Detection {
 	}
 	// Not UTF-8: one of the single-byte candidates.
 	cands := []Encoding{Windows1258, TCVN3, VNI}
-	sort.SliceStable(cands, func(i, j int) bool { return scores[cands[i]].Valid > scores[cands[j]].Valid })
+	sort.SliceStable(cands, func(i, j int) bool { return scores[cands[i]].Share() > scores[cands[j]].Share() })
 	best, second, last := cands[0], cands[1], cands[2]
 	share, margin := scores[best].Share(), scores[best].Share()-scores[second].Share()
 	others := fmt.Sprintf("%v %d, %v %d", second, scores[second].Valid, last, scores[last].Valid)
 	notUTF8 := fmt.Sprintf("%d of %d values with non-ASCII bytes are not UTF-8", d.notUTF8, d.values)
-	switch {
-	case best == Windows1258 && !differs1258:
-		// Windows-1258 and -1252 read every word the same: keep the
-		// common one, nothing is lost.
-	case share >= minShare && margin >= minMargin && scores[best].Valid >= minValid:
+	fits := share >= minShare && margin >= minMargin && scores[best].Valid >= minValid
+	conf := share * evidence(scores[best].Valid, fullEvidence) * min(1, margin/0.4)
+	if fits && conf >= LowConfidence {
 		det.Encoding = best
-		det.Confidence = share * evidence(scores[best].Valid, fullEvidence) * min(1, margin/0.4)
+		det.Confidence = conf
 		det.Reason = fmt.Sprintf("%s; %d of %d distinct words with non-ASCII bytes are Vietnamese syllables in %v (%s)",
-			notUTF8, scores[best].Valid, n, best, others)
+			notUTF8, scores[best].Valid, n-scores[best].Same, best, others)
 		return det
 	}
 	det.Encoding = Windows1252
 	w := scores[Windows1252]
 	det.Confidence = evidence(n, fullEvidence) * min(1-share, w.Share())
+	if share >= minShare && scores[best].Valid > 0 {
+		// Too few words to switch, but the caller's warning should
+		// name the encoding that fits.
+		det.Alternative = best
+		det.Confidence = min(det.Confidence, LowConfidence-0.01)
+		det.Reason = fmt.Sprintf("%s; %d of %d words are Vietnamese syllables in %v, too few to be sure, so the text is left as windows-1252",
+			notUTF8, scores[best].Valid, n-scores[best].Same, best)
+		return det
+	}
 	det.Reason = fmt.Sprintf("%s and no Vietnamese encoding fits (best: %v, %d of %d words are syllables); %d of %d words read as Latin-script words in windows-1252",
-		notUTF8, best, scores[best].Valid, n, w.Valid, n)
+		notUTF8, best, scores[best].Valid, n-scores[best].Same, w.Valid, n)
 	return det
 }
 

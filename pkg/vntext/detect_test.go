@@ -1,8 +1,10 @@
 package vntext_test
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sonla-gis/plantile/pkg/vntext"
 )
@@ -10,7 +12,7 @@ import (
 func detect(values [][]byte) vntext.Detection {
 	var d vntext.Detector
 	for _, v := range values {
-		d.Add(v)
+		d.Add(v, false)
 	}
 	return d.Result()
 }
@@ -69,9 +71,9 @@ func TestDetectLeavesWesternAlone(t *testing.T) {
 	}
 }
 
-// TestDetectLowEvidence: a layer with one Vietnamese word is still read
-// in the encoding that fits best, or left as Windows-1252, but never with
-// a confidence that hides the doubt.
+// TestDetectLowEvidence: a layer with one Vietnamese word is left as
+// Windows-1252, with a low confidence; a few words name the encoding that
+// fits as the alternative to suggest.
 func TestDetectLowEvidence(t *testing.T) {
 	for _, e := range []vntext.Encoding{vntext.TCVN3, vntext.VNI} {
 		values, err := encodeAll(e, []string{"Sơn La"})
@@ -84,6 +86,9 @@ func TestDetectLowEvidence(t *testing.T) {
 		}
 		if vntext.Level(got.Confidence) != "low" {
 			t.Errorf("level %q", vntext.Level(got.Confidence))
+		}
+		if got.Encoding != vntext.Windows1252 {
+			t.Errorf("one word in %v: detected %v, want windows-1252 (too few words to switch)", e, got.Encoding)
 		}
 	}
 }
@@ -108,8 +113,8 @@ func TestDetectBounded(t *testing.T) {
 	var d vntext.Detector
 	vals, _ := encodeAll(vntext.VNI, allVietnamese)
 	for i := range 3 * vntext.MaxWords {
-		d.Add(vals[i%len(vals)])
-		d.Add([]byte(strings.Repeat("\xE9", 1+i%40) + "x" + string(rune('a'+i%26))))
+		d.Add(vals[i%len(vals)], false)
+		d.Add([]byte(strings.Repeat("\xE9", 1+i%40)+"x"+string(rune('a'+i%26))), i%2 == 0)
 	}
 	got := d.Result()
 	if got.Scores[0].Words > vntext.MaxWords+3*vntext.MaxWords {
@@ -123,7 +128,7 @@ func BenchmarkDetect(b *testing.B) {
 	for b.Loop() {
 		var d vntext.Detector
 		for _, v := range vals {
-			d.Add(v)
+			d.Add(v, false)
 		}
 		d.Result()
 	}
@@ -157,5 +162,39 @@ func TestDetectUTF8WithStrays(t *testing.T) {
 	tc, _ := encodeAll(vntext.TCVN3, allVietnamese)
 	if got := detect(append(vals[:5], tc...)); got.Encoding == vntext.UTF8 {
 		t.Errorf("mostly TCVN3: %v: %s", got.Encoding, got.Reason)
+	}
+}
+
+func TestDetectAlternative(t *testing.T) {
+	vals, _ := encodeAll(vntext.VNI, []string{"Bản Lầm", "Chiềng Đen"})
+	got := detect(vals)
+	if got.Encoding != vntext.Windows1252 || got.Alternative != vntext.VNI || got.Confidence >= vntext.LowConfidence {
+		t.Errorf("four VNI words: %v (alternative %v) %.2f: %s", got.Encoding, got.Alternative, got.Confidence, got.Reason)
+	}
+}
+
+// TestDetectShortWesternLayers: tiny layers of short French, Portuguese,
+// Spanish or Nordic names, the hardest case, are never read as
+// Vietnamese: every pair, and random triples (the seed is printed).
+func TestDetectShortWesternLayers(t *testing.T) {
+	v, err := encodeAll(vntext.Windows1252, westernShort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range v {
+		for j := i + 1; j < len(v); j++ {
+			if got := detect([][]byte{v[i], v[j]}); got.Encoding.Vietnamese() {
+				t.Errorf("%q + %q: %v (%.2f)", westernShort[i], westernShort[j], got.Encoding, got.Confidence)
+			}
+		}
+	}
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewPCG(uint64(seed), 0))
+	for range 3000 {
+		i, j, k := rnd.IntN(len(v)), rnd.IntN(len(v)), rnd.IntN(len(v))
+		if got := detect([][]byte{v[i], v[j], v[k]}); got.Encoding.Vietnamese() {
+			t.Errorf("seed %d: %q + %q + %q: %v (%.2f)", seed, westernShort[i], westernShort[j], westernShort[k], got.Encoding, got.Confidence)
+		}
 	}
 }

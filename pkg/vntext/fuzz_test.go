@@ -80,8 +80,8 @@ func FuzzDetect(f *testing.F) {
 		vals := bytes.Split(data, []byte{0})
 		var d, r vntext.Detector
 		for i := range vals {
-			d.Add(vals[i])
-			r.Add(vals[len(vals)-1-i])
+			d.Add(vals[i], false)
+			r.Add(vals[len(vals)-1-i], false)
 		}
 		got := d.Result()
 		if got.Encoding < vntext.UTF8 || got.Encoding > vntext.Windows1252 || got.Confidence < 0 || got.Confidence > 1 || got.Reason == "" {

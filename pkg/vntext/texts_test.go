@@ -27,6 +27,7 @@ var (
 	sentences     = texts["sentences"]
 	western       = texts["western"]
 	english       = texts["english"]
+	westernShort  = texts["westernShort"]
 	allVietnamese = concat(districts, streets, landUse, capitals, numbers, sentences)
 )
 
@@ -46,7 +47,7 @@ func loadTexts() map[string][]string {
 			out[k] = list
 		}
 	}
-	for _, k := range []string{"districts", "streets", "landUse", "capitals", "numbers", "sentences", "western", "english"} {
+	for _, k := range []string{"districts", "streets", "landUse", "capitals", "numbers", "sentences", "western", "english", "westernShort"} {
 		if len(out[k]) == 0 {
 			panic("testdata/vntext/texts.json has no " + k)
 		}

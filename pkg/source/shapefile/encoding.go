@@ -348,8 +348,9 @@ func detectEncoding(br io.Reader, t *dbfHeader, dec *textDecoder) detection {
 			if f.kind != 'C' {
 				continue
 			}
-			v := trim(buf[1+f.offset : 1+f.offset+f.width])
-			det.Add(v)
+			raw := buf[1+f.offset : 1+f.offset+f.width]
+			v := trim(raw)
+			det.Add(v, len(trimRight(raw)) == len(raw))
 			// Show the value with the most non-ASCII bytes, among short ones.
 			if score := nonASCII(v); score > sampleScore && score > 0 && len(v) <= 2*maxSampleShown {
 				sample, sampleField, sampleScore = append(sample[:0], v...), f.name, score
@@ -404,8 +405,12 @@ func detectEncoding(br io.Reader, t *dbfHeader, dec *textDecoder) detection {
 			Encoding: s.Encoding.String(), Valid: s.Valid, Words: s.Words})
 	}
 	if r.Confidence < vntext.LowConfidence {
-		out.warns = append(out.warns, fmt.Sprintf("text encoding guessed as %s with low confidence (%.2f): %s; if names look wrong, set the encoding (--encoding tcvn3, vni, windows-1258, windows-1252 or UTF-8)",
-			out.dec.name, r.Confidence, r.Reason))
+		suggest := "--encoding tcvn3, vni, windows-1258, windows-1252 or UTF-8"
+		if r.Alternative != vntext.UTF8 {
+			suggest = "--encoding " + strings.ToLower(r.Alternative.String())
+		}
+		out.warns = append(out.warns, fmt.Sprintf("text encoding guessed as %s with low confidence (%.2f): %s; if names look wrong, set the encoding (%s)",
+			out.dec.name, r.Confidence, r.Reason, suggest))
 	}
 	return out
 }

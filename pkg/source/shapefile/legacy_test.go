@@ -217,8 +217,8 @@ func TestDetectedFixtures(t *testing.T) {
 	}
 }
 
-// TestLowConfidenceWarns: a layer with a single legacy word is decoded as
-// well as can be, with a warning that names --encoding.
+// TestLowConfidenceWarns: a layer with a single legacy word is left as
+// windows-1252, with a warning that names --encoding.
 func TestLowConfidenceWarns(t *testing.T) {
 	b, err := vntext.Encode(vntext.VNI, "Sơn La")
 	if err != nil {
@@ -229,10 +229,21 @@ func TestLowConfidenceWarns(t *testing.T) {
 	if d == nil || d.Level != "low" {
 		t.Fatalf("detection %+v", d)
 	}
-	if w := strings.Join(info.Warnings, "\n"); !strings.Contains(w, "low confidence") || !strings.Contains(w, "--encoding") {
+	if w := strings.Join(info.Warnings, "\n"); !strings.Contains(w, "low confidence") || !strings.Contains(w, "--encoding") || d.Encoding != "windows-1252" {
 		t.Errorf("warnings %q", info.Warnings)
 	}
 	var _ feature.EncodingDetection = *d
+
+	// A few words that fit VNI: the warning names it.
+	var vals [][]byte
+	for _, s := range []string{"Bản Lầm", "Chiềng Đen"} {
+		b, _ := vntext.Encode(vntext.VNI, s)
+		vals = append(vals, b)
+	}
+	info, _ = readAll(t, writeTextLayer(t, 0, vals), shapefile.Options{})
+	if w := strings.Join(info.Warnings, "\n"); !strings.Contains(w, "--encoding vni") {
+		t.Errorf("warnings %q do not suggest --encoding vni", info.Warnings)
+	}
 }
 
 // BenchmarkOpenDetect measures what detection adds to Open: the same
