@@ -55,7 +55,7 @@ func TestWriteCorpus(t *testing.T) {
 		return
 	}
 	sets := map[string][]string{"districts": districts, "streets": streets, "landuse": landUse,
-		"capitals": capitals, "numbers": numbers, "sentences": sentences, "western": western}
+		"capitals": capitals, "numbers": numbers, "sentences": sentences, "western": western, "westernshort": westernShort}
 	for name, texts := range sets {
 		for _, e := range []vntext.Encoding{vntext.UTF8, vntext.Windows1258, vntext.TCVN3, vntext.VNI, vntext.Windows1252} {
 			vals, err := encodeAll(e, texts)
