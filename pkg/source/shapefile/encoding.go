@@ -365,9 +365,13 @@ func detectEncoding(br io.Reader, t *dbfHeader, dec *textDecoder) detection {
 		d := dec.clone()
 		d.detect = false
 		out = detection{dec: d, label: fmt.Sprintf("%s (LDID 0x%02X)", d.name, d.ldid)}
-		if !r.ASCII && r.Encoding != vntext.Windows1252 {
-			out.warns = append(out.warns, fmt.Sprintf("the .dbf says %s (LDID 0x%02X) but the text may be %v (confidence %.2f: %s); if names look wrong, set the encoding (--encoding %s)",
-				d.name, d.ldid, r.Encoding, r.Confidence, r.Reason, strings.ToLower(r.Encoding.String())))
+		maybe := r.Encoding
+		if maybe == vntext.Windows1252 && r.Alternative.Vietnamese() {
+			maybe = r.Alternative
+		}
+		if !r.ASCII && maybe != vntext.Windows1252 {
+			out.warns = append(out.warns, fmt.Sprintf("the .dbf says %s (LDID 0x%02X) but the text may be %v (%s); if names look wrong, set the encoding (--encoding %s)",
+				d.name, d.ldid, maybe, r.Reason, strings.ToLower(maybe.String())))
 		}
 		return out
 	}
@@ -406,7 +410,7 @@ func detectEncoding(br io.Reader, t *dbfHeader, dec *textDecoder) detection {
 	}
 	if r.Confidence < vntext.LowConfidence {
 		suggest := "--encoding tcvn3, vni, windows-1258, windows-1252 or UTF-8"
-		if r.Alternative != vntext.UTF8 {
+		if r.Alternative.Vietnamese() {
 			suggest = "--encoding " + strings.ToLower(r.Alternative.String())
 		}
 		out.warns = append(out.warns, fmt.Sprintf("text encoding guessed as %s with low confidence (%.2f): %s; if names look wrong, set the encoding (%s)",

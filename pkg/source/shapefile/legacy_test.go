@@ -240,9 +240,11 @@ func TestLowConfidenceWarns(t *testing.T) {
 		b, _ := vntext.Encode(vntext.VNI, s)
 		vals = append(vals, b)
 	}
-	info, _ = readAll(t, writeTextLayer(t, 0, vals), shapefile.Options{})
-	if w := strings.Join(info.Warnings, "\n"); !strings.Contains(w, "--encoding vni") {
-		t.Errorf("warnings %q do not suggest --encoding vni", info.Warnings)
+	for _, ldid := range []byte{0, 0x57} {
+		info, _ = readAll(t, writeTextLayer(t, ldid, vals), shapefile.Options{})
+		if w := strings.Join(info.Warnings, "\n"); !strings.Contains(w, "--encoding vni") {
+			t.Errorf("LDID 0x%02X: warnings %q do not suggest --encoding vni", ldid, info.Warnings)
+		}
 	}
 }
 
