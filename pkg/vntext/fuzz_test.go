@@ -104,6 +104,9 @@ func FuzzDecode(f *testing.F) {
 		if !utf8.ValidString(s) || !norm.NFC.IsNormalString(s) {
 			t.Fatalf("%v: %q decodes to %q, not valid NFC UTF-8", e, data, s)
 		}
+		if vntext.IsSyllable(s) != vntext.IsSyllable(norm.NFD.String(s)) {
+			t.Fatalf("IsSyllable(%q) depends on the normalisation form", s)
+		}
 		if e != vntext.TCVN3 && e != vntext.VNI {
 			return
 		}

@@ -78,27 +78,10 @@ func IsSyllable(word string) bool {
 	if word == "" || len(word) > 32 {
 		return false
 	}
-	var b strings.Builder
-	var tone rune
-	for _, r := range norm.NFD.String(word) {
-		switch r {
-		case grave, acute, tilde, hook, dotBelow:
-			if tone != 0 {
-				return false
-			}
-			tone = r
-			continue
-		case circumflex, breve, horn:
-			b.WriteRune(r)
-			continue
-		}
-		r = unicode.ToLower(r)
-		if (r < 'a' || r > 'z') && r != 'đ' {
-			return false
-		}
-		b.WriteRune(r)
+	s, tone, ok := splitTone(word)
+	if !ok {
+		return false
 	}
-	s := norm.NFC.String(b.String())
 	for _, ini := range initials {
 		rest, ok := strings.CutPrefix(s, ini)
 		if !ok {
@@ -129,6 +112,77 @@ func IsSyllable(word string) bool {
 		return true
 	}
 	return false
+}
+
+// toneParts maps each lower-case precomposed Vietnamese vowel to the
+// vowel without tone (shape kept: ă â ê ô ơ ư) and its tone mark, so that
+// NFC words are split without the norm tables.
+var toneParts = func() map[rune][2]rune {
+	m := map[rune][2]rune{}
+	for _, base := range "aăâeêioôơuưy" {
+		for _, tone := range []rune{0, grave, acute, tilde, hook, dotBelow} {
+			c := []rune(norm.NFC.String(string(base) + string(tone)))
+			if len(c) == 1 && tone != 0 {
+				m[c[0]] = [2]rune{base, tone}
+			} else if tone == 0 && base >= 0x80 {
+				m[base] = [2]rune{base, 0}
+			}
+		}
+	}
+	return m
+}()
+
+// splitTone lower-cases word and takes its tone mark off; ok is false when
+// it holds anything but Vietnamese letters or more than one tone.
+func splitTone(word string) (s string, tone rune, ok bool) {
+	var buf [64]byte
+	b := buf[:0]
+	for _, r := range word {
+		if r >= 0x300 && r <= 0x36F {
+			// Combining marks: decomposed input, take the general way.
+			return splitToneNFD(word)
+		}
+		r = unicode.ToLower(r)
+		switch {
+		case r >= 'a' && r <= 'z' || r == 'đ':
+			b = utf8.AppendRune(b, r)
+		default:
+			p, found := toneParts[r]
+			if !found || p[1] != 0 && tone != 0 {
+				return "", 0, false
+			}
+			if p[1] != 0 {
+				tone = p[1]
+			}
+			b = utf8.AppendRune(b, p[0])
+		}
+	}
+	return string(b), tone, true
+}
+
+// splitToneNFD is splitTone for any normalisation form.
+func splitToneNFD(word string) (string, rune, bool) {
+	var b strings.Builder
+	var tone rune
+	for _, r := range norm.NFD.String(word) {
+		switch r {
+		case grave, acute, tilde, hook, dotBelow:
+			if tone != 0 {
+				return "", 0, false
+			}
+			tone = r
+			continue
+		case circumflex, breve, horn:
+			b.WriteRune(r)
+			continue
+		}
+		r = unicode.ToLower(r)
+		if (r < 'a' || r > 'z') && r != 'đ' {
+			return "", 0, false
+		}
+		b.WriteRune(r)
+	}
+	return norm.NFC.String(b.String()), tone, true
 }
 
 func startsWithVowel(s string) bool {
