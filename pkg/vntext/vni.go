@@ -84,13 +84,45 @@ func vniTakesShape(base, shape rune) bool {
 	return false
 }
 
-func vniBase(r rune) bool {
-	switch unicode.ToLower(r) {
-	case 'a', 'e', 'o', 'u', 'y', 'ơ', 'ư':
-		return true
+// vniBases lists the letters a VNI mark byte can follow (14 of them).
+const vniBases = "aeouyơưAEOUYƠƯ"
+
+// vniBaseIndex returns the position of r in vniBases, or -1.
+func vniBaseIndex(r rune) int {
+	switch r {
+	case 'a':
+		return 0
+	case 'e':
+		return 1
+	case 'o':
+		return 2
+	case 'u':
+		return 3
+	case 'y':
+		return 4
+	case 'ơ':
+		return 5
+	case 'ư':
+		return 6
+	case 'A':
+		return 7
+	case 'E':
+		return 8
+	case 'O':
+		return 9
+	case 'U':
+		return 10
+	case 'Y':
+		return 11
+	case 'Ơ':
+		return 12
+	case 'Ư':
+		return 13
 	}
-	return false
+	return -1
 }
+
+func vniBase(r rune) bool { return vniBaseIndex(r) >= 0 }
 
 // appendVNI decodes VNI-Windows to UTF-8 with combining marks (the caller
 // composes to NFC). A mark byte that cannot go on the letter before it
@@ -133,7 +165,7 @@ func appendVNI(dst, src []byte) []byte {
 		if shape == 0 && tone == 0 {
 			continue
 		}
-		if r, ok := vniComposed[vniKey{base, shape, tone}]; ok {
+		if r := vniComposed[vniBaseIndex(base)][shapeIndex(shape)][toneIndex(tone)]; r != 0 {
 			// Replace the base letter just written by the composed one.
 			dst = utf8.AppendRune(dst[:len(dst)-utf8.RuneLen(base)], r)
 			continue
@@ -148,16 +180,36 @@ func appendVNI(dst, src []byte) []byte {
 	return dst
 }
 
-// vniKey is a base letter with the shape and tone marks that follow it.
-type vniKey struct{ base, shape, tone rune }
+var (
+	vniShapes = [...]rune{0, circumflex, breve}
+	vniTones  = [...]rune{0, grave, acute, tilde, hook, dotBelow}
+)
 
-// vniComposed maps every base, shape and tone VNI can write to the
-// precomposed letter, so that decoding rarely needs the norm tables.
-var vniComposed = func() map[vniKey]rune {
-	m := map[vniKey]rune{}
-	for _, base := range "aeouyơưAEOUYƠƯ" {
-		for _, shape := range []rune{0, circumflex, breve} {
-			for _, tone := range []rune{0, grave, acute, tilde, hook, dotBelow} {
+func shapeIndex(r rune) int {
+	for i, s := range vniShapes {
+		if s == r {
+			return i
+		}
+	}
+	return 0
+}
+
+func toneIndex(r rune) int {
+	for i, t := range vniTones {
+		if t == r {
+			return i
+		}
+	}
+	return 0
+}
+
+// vniComposed holds, for every base of vniBases, shape and tone VNI can
+// write, the precomposed letter (0 where there is none), so that decoding
+// rarely needs the norm tables.
+var vniComposed = func() (t [14][len(vniShapes)][len(vniTones)]rune) {
+	for _, base := range vniBases {
+		for si, shape := range vniShapes {
+			for ti, tone := range vniTones {
 				s := string(base)
 				if shape != 0 {
 					s += string(shape)
@@ -166,12 +218,12 @@ var vniComposed = func() map[vniKey]rune {
 					s += string(tone)
 				}
 				if c := []rune(norm.NFC.String(s)); len(c) == 1 {
-					m[vniKey{base, shape, tone}] = c[0]
+					t[vniBaseIndex(base)][si][ti] = c[0]
 				}
 			}
 		}
 	}
-	return m
+	return t
 }()
 
 // encodeVNI writes s in VNI-Windows.
