@@ -58,9 +58,9 @@ func newInspectCmd() *cobra.Command {
 		Long: `inspect reads every feature of every layer at each PATH (a .shp, a folder,
 a .zip of shapefiles, or a GeoJSON file) and prints its name, geometry type,
 feature count, the source CRS as recognised and the transformation used,
-bounds in the source CRS and in WGS 84, fields with types, the text encoding (and, when it was detected, why,
-how surely, and a value before and after decoding),
-the empty or invalid geometries with the first reasons, and the outliers:
+bounds in the source CRS and in WGS 84, fields with types, the text encoding
+(and, when it was detected, why, how surely, and a value before and after
+decoding), the empty or invalid geometries with the first reasons, and the outliers:
 features outside Vietnam or far from the rest of their layer, with a hint
 about the CRS. The --max-* flags set the reading limits (see the README).`,
 		Args: cobra.MinimumNArgs(1),
