@@ -35,6 +35,7 @@ type buildFlags struct {
 	zooms           []string // NAME=MIN-MAX overrides
 	dissolve        []string // NAME=FIELD overrides
 	detailZooms     []string // NAME=ZOOM overrides
+	mergeLines      []string // NAME=FIELD,... overrides
 	minZoom         int
 	maxZoom         int
 	srcCRS          string
@@ -78,6 +79,7 @@ unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
 	fl.StringArrayVar(&f.layers, "layer", nil, "name of the MVT layer, once per source layer in order (default: the file name)")
 	fl.StringArrayVar(&f.zooms, "zoom", nil, "zoom range of one layer, NAME=MIN-MAX (repeatable)")
 	fl.StringArrayVar(&f.dissolve, "dissolve", nil, "merge a polygon layer's neighbours sharing FIELD into zones below its detail zoom, NAME=FIELD; NAME=none turns it off (default: the land-use code field of styles/landuse.json, when the layer has it)")
+	fl.StringArrayVar(&f.mergeLines, "merge-lines", nil, "below a line layer's max zoom, draw the lines sharing these fields' values as one feature per tile, chained end to end, NAME=FIELD[,FIELD...]; NAME=none turns it off (default: the layer's name field, ten_duong/ten/name, and class field, cap_duong/loai/class)")
 	fl.StringArrayVar(&f.detailZooms, "detail-zoom", nil, "lowest zoom drawing a dissolved layer's polygons one by one, NAME=ZOOM (default: where the median polygon covers 4x4 pixels)")
 	fl.IntVar(&f.minZoom, "minzoom", tiler.DefaultMinZoom, "lowest zoom")
 	fl.IntVar(&f.maxZoom, "maxzoom", -1, "highest zoom (default: from the data, 0.5 m precision, at most 16)")
@@ -226,7 +228,7 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 		}
 		tl = append(tl, tiler.Layer{Name: bl.name, Data: bl.data, MinZoom: bl.zmin, MaxZoom: bl.zmax})
 	}
-	if err := setDissolve(tl, f.dissolve, f.detailZooms); err != nil {
+	if err := setDissolve(tl, f.dissolve, f.detailZooms, f.mergeLines); err != nil {
 		return err
 	}
 	for i, l := range tl {

@@ -32,7 +32,7 @@ func paletteField() string {
 // --dissolve NAME=FIELD and --detail-zoom NAME=ZOOM, else the palette's
 // field when a polygon layer has it, and the zoom where its median polygon
 // covers 4x4 pixels.
-func setDissolve(layers []tiler.Layer, dissolve, detail []string) error {
+func setDissolve(layers []tiler.Layer, dissolve, detail, merge []string) error {
 	byName := map[string]int{}
 	for i, l := range layers {
 		byName[l.Name] = i
@@ -64,6 +64,35 @@ func setDissolve(layers []tiler.Layer, dissolve, detail []string) error {
 		}
 		zooms[name] = z
 	}
+	merges := map[string][]string{}
+	for _, s := range merge {
+		name, list, ok := strings.Cut(s, "=")
+		if !ok || name == "" || list == "" {
+			return fmt.Errorf("build: --merge-lines %q: want NAME=FIELD[,FIELD...] or NAME=none", s)
+		}
+		i, ok := byName[name]
+		if !ok {
+			return fmt.Errorf("build: --merge-lines names unknown layer %q", name)
+		}
+		if list == "none" {
+			merges[name] = []string{}
+			continue
+		}
+		for _, f := range strings.Split(list, ",") {
+			if layers[i].Data.Schema().Index(f) < 0 {
+				return fmt.Errorf("build: --merge-lines %q: layer %s has no field %q", s, name, f)
+			}
+			merges[name] = append(merges[name], f)
+		}
+	}
+	for i := range layers {
+		l := &layers[i]
+		if fs, set := merges[l.Name]; set {
+			l.MergeLines = fs
+		} else {
+			l.MergeLines = defaultMergeFields(l)
+		}
+	}
 	def := paletteField()
 	for i := range layers {
 		l := &layers[i]
@@ -83,4 +112,42 @@ func setDissolve(layers []tiler.Layer, dissolve, detail []string) error {
 		l.Dissolve, l.DetailZoom = field, z
 	}
 	return nil
+}
+
+// Field names that name a line (a road, a stream) and give its class, in
+// the order they are looked for: the Vietnamese names of plans first.
+var (
+	lineNameFields  = []string{"ten_duong", "ten", "ten_tuyen", "name"}
+	lineClassFields = []string{"cap_duong", "loai", "class", "highway"}
+)
+
+// defaultMergeFields returns the fields a line layer's lines are merged by
+// by default: its name field and, if it has one, its class field; nil for
+// a layer with no line or no name field.
+func defaultMergeFields(l *tiler.Layer) []string {
+	hasLine := false
+	for i := 0; i < l.Data.Len() && !hasLine; i++ {
+		hasLine = l.Data.Kind(i).Dimension() == 1
+	}
+	if !hasLine {
+		return nil
+	}
+	s := l.Data.Schema()
+	var out []string
+	for _, f := range lineNameFields {
+		if s.Index(f) >= 0 {
+			out = append(out, f)
+			break
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	for _, f := range lineClassFields {
+		if s.Index(f) >= 0 {
+			out = append(out, f)
+			break
+		}
+	}
+	return out
 }

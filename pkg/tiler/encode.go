@@ -62,6 +62,8 @@ type encoder struct {
 	dissolver  dissolver
 	zoneParts  []zonePart
 	retryParts []zonePart
+	linePieces []linePiece
+	lineKeys   []lineGroup
 	zonePool   []pt
 	zones      []zone
 	dissolved  int
@@ -126,6 +128,10 @@ func (e *encoder) tile(z, x, y int) result {
 		tiny := t.tinyArea > 0 && z < l.MaxZoom
 		if t.dissolveField[li] >= 0 && z < l.DetailZoom {
 			e.zoneLayer(int32(li), l.Data, t.dissolveField[li])
+			continue
+		}
+		if t.mergeFields[li] != nil && z < l.MaxZoom {
+			e.mergeLayer(int32(li), l.Data, t.mergeFields[li])
 			continue
 		}
 		for _, i := range e.ids {

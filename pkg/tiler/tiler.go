@@ -142,6 +142,10 @@ type Layer struct {
 	// DetailZoom is the lowest zoom at which the polygons of a Dissolve
 	// layer are drawn one by one; below it they are drawn as zones.
 	DetailZoom int
+	// MergeLines names the fields (a road's name and class) whose shared
+	// values make lines one feature per tile below MaxZoom, chained end to
+	// end; nil draws every line as it is.
+	MergeLines []string
 }
 
 // Tiler builds tiles from a fixed set of layers. It is safe for
@@ -159,6 +163,8 @@ type Tiler struct {
 	// dissolveField[li] is the schema index of layer li's Dissolve field,
 	// -1 when it dissolves nothing.
 	dissolveField []int
+	// mergeFields[li] are the schema indexes of layer li's MergeLines.
+	mergeFields [][]int
 	// zoneMinArea2 is twice the area, in tile units², under which a zone
 	// ring is dropped as a sliver.
 	zoneMinArea2 int64
@@ -241,6 +247,8 @@ func New(layers []Layer, opts Options) (*Tiler, error) {
 			return nil, fmt.Errorf("%w: layer %q: zooms %d..%d", ErrOptions, l.Name, l.MinZoom, l.MaxZoom)
 		case l.Dissolve != "" && l.Data.Schema().Index(l.Dissolve) < 0:
 			return nil, fmt.Errorf("%w: layer %q: no field %q to dissolve by", ErrOptions, l.Name, l.Dissolve)
+		case slices.ContainsFunc(l.MergeLines, func(f string) bool { return l.Data.Schema().Index(f) < 0 }):
+			return nil, fmt.Errorf("%w: layer %q: a field of %q to merge lines by is missing", ErrOptions, l.Name, l.MergeLines)
 		}
 		seen[l.Name] = true
 	}
@@ -253,6 +261,12 @@ func New(layers []Layer, opts Options) (*Tiler, error) {
 	}
 	if opts.TinyPolygon > 0 {
 		t.tinyArea = opts.TinyPolygon * pix * pix
+	}
+	t.mergeFields = make([][]int, len(layers))
+	for li, l := range layers {
+		for _, name := range l.MergeLines {
+			t.mergeFields[li] = append(t.mergeFields[li], l.Data.Schema().Index(name))
+		}
 	}
 	t.dissolveField = make([]int, len(layers))
 	for li, l := range layers {

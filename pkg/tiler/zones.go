@@ -29,7 +29,8 @@ type zonePart struct {
 
 // zone is one zone feature of the tile being built.
 type zone struct {
-	field   int
+	field   int   // the dissolve field; -1 for a merged line (see merge.go)
+	line    int32 // merged line: index in encoder.lineKeys
 	code    uint32
 	parcels int64
 	areaM2  float64
@@ -242,6 +243,9 @@ func (e *encoder) coarsen(step int32) {
 // layer message b. Zones have no id: they are not features of the source.
 func (e *encoder) zoneFeature(b []byte, li int, ft feat) []byte {
 	z := &e.zones[ft.zone]
+	if z.field < 0 {
+		return e.mergedFeature(b, li, ft)
+	}
 	fi := z.field
 	if e.keyIdx[fi] < 0 {
 		e.keyIdx[fi] = int32(len(e.keys))
