@@ -36,6 +36,7 @@ type buildFlags struct {
 	dissolve        []string // NAME=FIELD overrides
 	detailZooms     []string // NAME=ZOOM overrides
 	mergeLines      []string // NAME=FIELD,... overrides
+	thin            []string // NAME=PX[:RANK] overrides
 	minZoom         int
 	maxZoom         int
 	srcCRS          string
@@ -80,6 +81,7 @@ unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
 	fl.StringArrayVar(&f.zooms, "zoom", nil, "zoom range of one layer, NAME=MIN-MAX (repeatable)")
 	fl.StringArrayVar(&f.dissolve, "dissolve", nil, "merge a polygon layer's neighbours sharing FIELD into zones below its detail zoom, NAME=FIELD; NAME=none turns it off (default: the land-use code field of styles/landuse.json, when the layer has it)")
 	fl.StringArrayVar(&f.mergeLines, "merge-lines", nil, "below a line layer's max zoom, draw the lines sharing these fields' values as one feature per tile, chained end to end, NAME=FIELD[,FIELD...]; NAME=none turns it off (default: the layer's name field, ten_duong/ten/name, and class field, cap_duong/loai/class)")
+	fl.StringArrayVar(&f.thin, "thin", nil, "below a point layer's max zoom, leave out points closer than PIXELS to a higher ranked one (RANKFIELD, greater first, then the more isolated), NAME=PIXELS[:RANKFIELD]; 0 keeps every point (default 12 for point layers)")
 	fl.StringArrayVar(&f.detailZooms, "detail-zoom", nil, "lowest zoom drawing a dissolved layer's polygons one by one, NAME=ZOOM (default: where the median polygon covers 4x4 pixels)")
 	fl.IntVar(&f.minZoom, "minzoom", tiler.DefaultMinZoom, "lowest zoom")
 	fl.IntVar(&f.maxZoom, "maxzoom", -1, "highest zoom (default: from the data, 0.5 m precision, at most 16)")
@@ -228,7 +230,7 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 		}
 		tl = append(tl, tiler.Layer{Name: bl.name, Data: bl.data, MinZoom: bl.zmin, MaxZoom: bl.zmax})
 	}
-	if err := setDissolve(tl, f.dissolve, f.detailZooms, f.mergeLines); err != nil {
+	if err := setDissolve(tl, f.dissolve, f.detailZooms, f.mergeLines, f.thin); err != nil {
 		return err
 	}
 	for i, l := range tl {
@@ -565,7 +567,7 @@ func printSummary(w io.Writer, out string, layers []*builtLayer, st tiler.Stats,
 			}
 		}
 	})
-	fmt.Fprintf(w, "  %4s %8s %12s %8s %10s %14s %9s %10s %10s %9s\n", "zoom", "tiles", "bytes", "median", "largest", "at", "dropped", "coalesced", "dissolved", "fidelity")
+	fmt.Fprintf(w, "  %4s %8s %12s %8s %10s %14s %9s %10s %10s %8s %9s\n", "zoom", "tiles", "bytes", "median", "largest", "at", "dropped", "coalesced", "dissolved", "thinned", "fidelity")
 	for _, z := range zs {
 		s := st.Zooms[z]
 		at := ""
@@ -576,7 +578,7 @@ func printSummary(w io.Writer, out string, layers []*builtLayer, st tiler.Stats,
 		if s.WorstFidelity >= 0 {
 			fid = fmt.Sprintf("%.2f pp", s.WorstFidelity)
 		}
-		fmt.Fprintf(w, "  %4d %8d %12d %8d %10d %14s %9d %10d %10d %9s\n", z, s.Tiles, s.Bytes, s.Median(), s.Largest, at, s.Dropped, s.Coalesced, s.Dissolved, fid)
+		fmt.Fprintf(w, "  %4d %8d %12d %8d %10d %14s %9d %10d %10d %8d %9s\n", z, s.Tiles, s.Bytes, s.Median(), s.Largest, at, s.Dropped, s.Coalesced, s.Dissolved, s.Thinned, fid)
 	}
 	worst, at := -1.0, [3]int{}
 	for _, s := range st.Zooms {

@@ -7,9 +7,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/tiler"
 	"github.com/sonla-gis/plantile/styles"
 )
+
+// DefaultThin is the distance, in pixels, under which points of a point
+// layer are thinned below its max zoom unless --thin says otherwise: about
+// an icon's width, so facilities do not pile up at overview zooms.
+const DefaultThin = 12
 
 // paletteField returns the field the bundled land-use palette colours by
 // (styles/landuse.json "field", ma_dat): the attribute the map is styled
@@ -32,7 +38,7 @@ func paletteField() string {
 // --dissolve NAME=FIELD and --detail-zoom NAME=ZOOM, else the palette's
 // field when a polygon layer has it, and the zoom where its median polygon
 // covers 4x4 pixels.
-func setDissolve(layers []tiler.Layer, dissolve, detail, merge []string) error {
+func setDissolve(layers []tiler.Layer, dissolve, detail, merge, thin []string) error {
 	byName := map[string]int{}
 	for i, l := range layers {
 		byName[l.Name] = i
@@ -91,6 +97,36 @@ func setDissolve(layers []tiler.Layer, dissolve, detail, merge []string) error {
 			l.MergeLines = fs
 		} else {
 			l.MergeLines = defaultMergeFields(l)
+		}
+	}
+	thins := map[string]bool{}
+	for _, s := range thin {
+		name, spec, ok := strings.Cut(s, "=")
+		px, rank, _ := strings.Cut(spec, ":")
+		v, err := strconv.ParseFloat(px, 64)
+		if !ok || name == "" || err != nil || v < 0 || v > 256 {
+			return fmt.Errorf("build: --thin %q: want NAME=PIXELS[:RANKFIELD] with 0 <= PIXELS <= 256", s)
+		}
+		i, ok := byName[name]
+		if !ok {
+			return fmt.Errorf("build: --thin names unknown layer %q", name)
+		}
+		if rank != "" && layers[i].Data.Schema().Index(rank) < 0 {
+			return fmt.Errorf("build: --thin %q: layer %s has no field %q", s, name, rank)
+		}
+		layers[i].Thin, layers[i].Rank = v, rank
+		thins[name] = true
+	}
+	for i := range layers {
+		l := &layers[i]
+		if thins[l.Name] {
+			continue
+		}
+		for k := 0; k < l.Data.Len(); k++ {
+			if l.Data.Kind(k) == index.KindPoint {
+				l.Thin = DefaultThin
+				break
+			}
 		}
 	}
 	def := paletteField()

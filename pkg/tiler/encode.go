@@ -67,6 +67,7 @@ type encoder struct {
 	zonePool   []pt
 	zones      []zone
 	dissolved  int
+	thinned    int
 	zoneLayers []zoneLayerArea
 	zoneGrid   int32 // grid step of zone vertices, tile units
 	fa         [][2]float64
@@ -94,6 +95,7 @@ type result struct {
 	coalesced int
 	oversize  *Oversize // a feature that alone exceeds MaxTileBytes here
 	dissolved int
+	thinned   int
 	fidelity  float64 // worst zone share error in percentage points; -1 without zones
 }
 
@@ -105,7 +107,7 @@ func (e *encoder) tile(z, x, y int) result {
 	buf := t.bufferUnits
 	e.clip = rect{min: int32(-buf), max: int32(ext + buf)}
 	e.feats, e.geom, e.dropped, e.coalesced = e.feats[:0], e.geom[:0], 0, 0
-	e.zones, e.dissolved, e.zoneLayers = e.zones[:0], 0, e.zoneLayers[:0]
+	e.zones, e.dissolved, e.zoneLayers, e.thinned = e.zones[:0], 0, e.zoneLayers[:0], 0
 
 	n := math.Exp2(float64(z))
 	bw := float64(buf) / float64(ext)
@@ -134,10 +136,16 @@ func (e *encoder) tile(z, x, y int) result {
 			e.mergeLayer(int32(li), l.Data, t.mergeFields[li])
 			continue
 		}
+		th := t.thin[li]
 		for _, i := range e.ids {
-			if !t.skipped(li, i) {
-				e.addFeature(int32(li), l.Data, i, tiny)
+			if t.skipped(li, i) {
+				continue
 			}
+			if !th.kept(z, i) {
+				e.thinned++
+				continue
+			}
+			e.addFeature(int32(li), l.Data, i, tiny)
 		}
 	}
 	return e.finish()
@@ -355,7 +363,7 @@ func (e *encoder) ring(p []pt, closed bool) {
 // are dropped smallest first (area for polygons, length for lines, points
 // before either), re-encoding until the tile fits.
 func (e *encoder) finish() (res result) {
-	res = result{coalesced: e.coalesced, dissolved: e.dissolved, fidelity: -1}
+	res = result{coalesced: e.coalesced, dissolved: e.dissolved, thinned: e.thinned, fidelity: -1}
 	if len(e.feats) == 0 {
 		return res
 	}

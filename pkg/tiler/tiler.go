@@ -146,6 +146,13 @@ type Layer struct {
 	// values make lines one feature per tile below MaxZoom, chained end to
 	// end; nil draws every line as it is.
 	MergeLines []string
+	// Thin is the distance in pixels under which points (facilities) are
+	// thinned below MaxZoom, keeping the higher ranked (see thin.go); 0
+	// keeps every point.
+	Thin float64
+	// Rank names a numeric field ranking points for thinning, greater
+	// first; "" ranks them by isolation only.
+	Rank string
 }
 
 // Tiler builds tiles from a fixed set of layers. It is safe for
@@ -165,6 +172,8 @@ type Tiler struct {
 	dissolveField []int
 	// mergeFields[li] are the schema indexes of layer li's MergeLines.
 	mergeFields [][]int
+	// thin[li] is layer li's point thinning, nil for none.
+	thin []*thinning
 	// zoneMinArea2 is twice the area, in tile units², under which a zone
 	// ring is dropped as a sliver.
 	zoneMinArea2 int64
@@ -247,6 +256,10 @@ func New(layers []Layer, opts Options) (*Tiler, error) {
 			return nil, fmt.Errorf("%w: layer %q: zooms %d..%d", ErrOptions, l.Name, l.MinZoom, l.MaxZoom)
 		case l.Dissolve != "" && l.Data.Schema().Index(l.Dissolve) < 0:
 			return nil, fmt.Errorf("%w: layer %q: no field %q to dissolve by", ErrOptions, l.Name, l.Dissolve)
+		case l.Thin < 0 || l.Thin > 256 || math.IsNaN(l.Thin):
+			return nil, fmt.Errorf("%w: layer %q: thinning distance %v pixels is not within 0..256", ErrOptions, l.Name, l.Thin)
+		case l.Rank != "" && l.Data.Schema().Index(l.Rank) < 0:
+			return nil, fmt.Errorf("%w: layer %q: no field %q to rank points by", ErrOptions, l.Name, l.Rank)
 		case slices.ContainsFunc(l.MergeLines, func(f string) bool { return l.Data.Schema().Index(f) < 0 }):
 			return nil, fmt.Errorf("%w: layer %q: a field of %q to merge lines by is missing", ErrOptions, l.Name, l.MergeLines)
 		}
@@ -261,6 +274,12 @@ func New(layers []Layer, opts Options) (*Tiler, error) {
 	}
 	if opts.TinyPolygon > 0 {
 		t.tinyArea = opts.TinyPolygon * pix * pix
+	}
+	t.thin = make([]*thinning, len(layers))
+	for li, l := range layers {
+		if l.Thin > 0 {
+			t.thin[li] = newThinning(l)
+		}
 	}
 	t.mergeFields = make([][]int, len(layers))
 	for li, l := range layers {
@@ -306,6 +325,8 @@ type Tile struct {
 	// under the caps, Coalesced the tiny polygons folded into squares
 	// drawn for others, Dissolved the polygons merged into zones.
 	Features, Dropped, Coalesced, Dissolved int
+	// Thinned counts the points left out for a nearby, higher ranked one.
+	Thinned int
 	// Fidelity is the largest difference, in percentage points, between
 	// the area share of a dissolve value in the tile's zones and in the
 	// exact data; -1 when the tile has no zone.
@@ -345,7 +366,7 @@ func (t *Tiler) Raw(z, x, y int) []byte {
 
 func (t *Tiler) build(e *encoder, z, x, y int) Tile {
 	r := e.tile(z, x, y)
-	tl := Tile{Z: z, X: x, Y: y, Features: r.features, Dropped: r.dropped, Coalesced: r.coalesced, Dissolved: r.dissolved, Fidelity: r.fidelity, TooLarge: r.oversize}
+	tl := Tile{Z: z, X: x, Y: y, Features: r.features, Dropped: r.dropped, Coalesced: r.coalesced, Dissolved: r.dissolved, Thinned: r.thinned, Fidelity: r.fidelity, TooLarge: r.oversize}
 	if r.oversize != nil {
 		r.oversize.At = [3]int{z, x, y}
 	}
@@ -393,6 +414,7 @@ type ZoomStats struct {
 	Dropped   int64 // features dropped for the caps
 	Coalesced int64 // tiny polygons folded into squares
 	Dissolved int64 // polygons merged into zones (counted in the tile holding their centre)
+	Thinned   int64 // points left out for a nearby higher ranked one, counted per tile
 	// WorstFidelity is the largest Tile.Fidelity of the zoom (-1 without
 	// zones), at WorstFidelityAt.
 	WorstFidelity   float64
@@ -501,6 +523,7 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 		zs.Dropped += int64(tl.Dropped)
 		zs.Coalesced += int64(tl.Coalesced)
 		zs.Dissolved += int64(tl.Dissolved)
+		zs.Thinned += int64(tl.Thinned)
 		if tl.Fidelity > zs.WorstFidelity {
 			zs.WorstFidelity, zs.WorstFidelityAt = tl.Fidelity, [3]int{tl.Z, tl.X, tl.Y}
 		}
