@@ -84,12 +84,23 @@ type Config struct {
 	// "off" for nowhere.
 	MetricsListen string `mapstructure:"metrics_listen"`
 
+	// OGCDefaultLimit is the page size of OGC API - Features items when the
+	// request gives no limit; OGCMaxLimit is the largest page served (a
+	// larger limit is reduced to it, as the standard requires). Both are
+	// declared in the OpenAPI document, where QGIS reads its page size.
+	OGCDefaultLimit int `mapstructure:"ogc_default_limit"`
+	OGCMaxLimit     int `mapstructure:"ogc_max_limit"`
+
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `mapstructure:"log_level"`
 	LogFormat string `mapstructure:"log_format"`
 	// AccessLog logs one line per request at info level.
 	AccessLog bool `mapstructure:"access_log"`
 }
+
+// MaxOGCLimit bounds ogc_max_limit: a page of that many features is built
+// in memory before it is sent.
+const MaxOGCLimit = 100000
 
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
@@ -106,6 +117,8 @@ func Default() Config {
 		ReloadSettle:      time.Second,
 		TileCacheMB:       64,
 		MaxTileMB:         16,
+		OGCDefaultLimit:   100,
+		OGCMaxLimit:       10000,
 		TrustedProxies:    []string{"127.0.0.0/8", "::1"},
 		LogLevel:          "info",
 		LogFormat:         "text",
@@ -201,6 +214,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxTileMB <= 0 || c.MaxTileMB > 1024 {
 		bad("max_tile_mb", strconv.Itoa(c.MaxTileMB), "must be from 1 to 1024")
+	}
+	if c.OGCMaxLimit < 1 || c.OGCMaxLimit > MaxOGCLimit {
+		bad("ogc_max_limit", strconv.Itoa(c.OGCMaxLimit), fmt.Sprintf("must be from 1 to %d", MaxOGCLimit))
+	}
+	if c.OGCDefaultLimit < 1 || c.OGCDefaultLimit > c.OGCMaxLimit {
+		bad("ogc_default_limit", strconv.Itoa(c.OGCDefaultLimit), "must be from 1 to ogc_max_limit")
 	}
 	for _, p := range c.TrustedProxies {
 		if _, err := ParsePrefix(p); err != nil {

@@ -46,6 +46,8 @@ func AddFlags(fs *pflag.FlagSet) {
 	fs.Duration("reload-settle", d.ReloadSettle, "how long a changed tileset must stay unchanged before it is loaded")
 	fs.Int("tile-cache-mb", d.TileCacheMB, "in-memory tile cache size in MiB (0: off)")
 	fs.Int("max-tile-mb", d.MaxTileMB, "largest decompressed tile sent to clients without gzip, in MiB")
+	fs.Int("ogc-default-limit", d.OGCDefaultLimit, "OGC API - Features page size when the request gives no limit")
+	fs.Int("ogc-max-limit", d.OGCMaxLimit, "largest OGC API - Features page (larger limits are reduced to it)")
 	fs.StringSlice("trusted-proxy", d.TrustedProxies, "IPs or CIDRs whose Forwarded/X-Forwarded-* headers are believed (repeat or comma-separate)")
 	fs.String("metrics-listen", d.MetricsListen, `where /metrics is served: "" main listener, host:port its own, "off" nowhere`)
 	fs.String("log-level", d.LogLevel, "debug, info, warn or error")

@@ -67,6 +67,7 @@ type Server struct {
 	codes        [600]string // status codes as metric labels
 
 	query queryState // route_query.go
+	ogc   ogcState   // route_ogc.go
 }
 
 // Route templates, also the "route" label of metrics.
@@ -145,6 +146,7 @@ func (s *Server) routes() {
 	r.Path("/config.json").Methods(methods...).Handler(s.handle(RouteViewer, s.handleViewer))
 	r.Path(RouteQueryPoint).Methods(methods...).Handler(s.handle(RouteQueryPoint, s.handleQueryPoint))
 	r.Path(RouteQueryBBox).Methods(methods...).Handler(s.handle(RouteQueryBBox, s.handleQueryBBox))
+	s.ogcRoutes(r, methods)
 	r.Path("/healthz").Methods(methods...).Handler(s.handle(RouteHealth, s.handleHealth))
 	r.Path("/readyz").Methods(methods...).Handler(s.handle(RouteReady, s.handleReady))
 	metrics := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
