@@ -123,6 +123,10 @@ func TestValidate(t *testing.T) {
 		{"negative cache", func(c *config.Config) { c.TileCacheMB = -1 }, "tile_cache_mb"},
 		{"log level", func(c *config.Config) { c.LogLevel = "loud" }, "log_level"},
 		{"log format", func(c *config.Config) { c.LogFormat = "xml" }, "log_format"},
+		{"ogc limits", func(c *config.Config) { c.OGCDefaultLimit, c.OGCMaxLimit = 50, 500 }, ""},
+		{"ogc default zero", func(c *config.Config) { c.OGCDefaultLimit = 0 }, "ogc_default_limit"},
+		{"ogc default above max", func(c *config.Config) { c.OGCDefaultLimit, c.OGCMaxLimit = 600, 500 }, "ogc_default_limit"},
+		{"ogc max too big", func(c *config.Config) { c.OGCMaxLimit = config.MaxOGCLimit + 1 }, "ogc_max_limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

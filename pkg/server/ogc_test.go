@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/sonla-gis/plantile/pkg/config"
 	"github.com/sonla-gis/plantile/pkg/ogcapi"
 	"github.com/sonla-gis/plantile/pkg/server"
 )
@@ -420,6 +422,38 @@ func TestOGCErrors(t *testing.T) {
 		}
 		if res.StatusCode != tt.status || !strings.Contains(ex.Description, tt.names) || res.Header.Get("Content-Type") != ogcapi.MediaJSON {
 			t.Errorf("%s: %d %q %s, want %d naming %q", tt.path, res.StatusCode, res.Header.Get("Content-Type"), body, tt.status, tt.names)
+		}
+	}
+}
+
+// TestOGCConfiguredLimits: ogc_default_limit and ogc_max_limit are the
+// page sizes served and declared in the OpenAPI document; a larger limit
+// is reduced to the maximum, not refused.
+func TestOGCConfiguredLimits(t *testing.T) {
+	e := newEnv(t, envOptions{noLoad: true, config: func(c *config.Config) { c.OGCDefaultLimit, c.OGCMaxLimit = 7, 20 }})
+	writeDemo(t, e.dir, "v-demo")
+	if err := e.reg.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var api struct {
+		Components struct {
+			Parameters map[string]struct {
+				Schema struct{ Default, Maximum any }
+			}
+		}
+	}
+	e.ogcGet(t, "/ogc/api", ogcapi.MediaOpenAPI, &api)
+	if lim := api.Components.Parameters["limit"].Schema; lim.Default != 7.0 || lim.Maximum != 20.0 {
+		t.Errorf("components.parameters.limit %+v, want default 7 maximum 20", lim)
+	}
+	for _, tt := range []struct {
+		query string
+		want  int
+	}{{"", 7}, {"?limit=500", 20}, {"?limit=3", 3}} {
+		var p ogcPage
+		e.ogcGet(t, "/ogc/collections/sonla.landuse/items"+tt.query, ogcapi.MediaGeoJSON, &p)
+		if p.NumberReturned != tt.want || !strings.Contains(p.link("next", ogcapi.MediaGeoJSON), fmt.Sprintf("limit=%d", tt.want)) {
+			t.Errorf("items%s: %d returned, next %q; want %d", tt.query, p.NumberReturned, p.link("next", ogcapi.MediaGeoJSON), tt.want)
 		}
 	}
 }

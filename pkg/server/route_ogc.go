@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/mux"
 
@@ -41,11 +42,19 @@ type ogcState struct {
 	html     *ogcapi.HTML
 	htmlErr  error
 
-	srcEPSG sync.Map // *index.Layer -> int
+	// srcEPSG caches sourceEPSG by tileset, version and layer name: keys
+	// are strings, so that old versions' layers are not kept alive, and
+	// the cache is emptied when it holds maxSourceEPSG entries (reloads
+	// add keys).
+	srcEPSG  sync.Map // string -> int
+	srcCount atomic.Int64
 
 	mu    sync.Mutex
 	pools map[string]*sync.Pool // by CRS URI
 }
+
+// maxSourceEPSG bounds the source CRS cache.
+const maxSourceEPSG = 4096
 
 // ogcRoutes registers the OGC API - Features routes on r.
 func (s *Server) ogcRoutes(r *mux.Router, methods []string) {
@@ -221,15 +230,17 @@ func (s *Server) ogcInfo(c ogcCollection) ogcapi.CollectionInfo {
 		Bounds:     c.l.Bounds(),
 		Schema:     c.l.Schema(),
 		Count:      c.l.Len(),
-		SourceEPSG: s.sourceEPSG(c.l),
+		SourceEPSG: s.sourceEPSG(c),
 	}
 }
 
-// sourceEPSG returns the EPSG code of the CRS layer l came in, from the
-// CRS text the build kept with it (the .prj WKT or GeoJSON crs name); 0
-// when unknown. PROJ identifies it once per layer version.
-func (s *Server) sourceEPSG(l *index.Layer) int {
-	if v, ok := s.ogc.srcEPSG.Load(l); ok {
+// sourceEPSG returns the EPSG code of the CRS the layer of c came in,
+// from the CRS text the build kept with it (the .prj WKT or GeoJSON crs
+// name); 0 when unknown. PROJ identifies it once per layer version.
+func (s *Server) sourceEPSG(c ogcCollection) int {
+	l := c.l
+	key := c.ts.Name + "\x00" + c.ts.Version() + "\x00" + l.Info().Name
+	if v, ok := s.ogc.srcEPSG.Load(key); ok {
 		return v.(int)
 	}
 	code := 0
@@ -245,7 +256,11 @@ func (s *Server) sourceEPSG(l *index.Layer) int {
 			code = c.EPSG
 		}
 	}
-	s.ogc.srcEPSG.Store(l, code)
+	if s.ogc.srcCount.Add(1) > maxSourceEPSG {
+		s.ogc.srcEPSG.Clear()
+		s.ogc.srcCount.Store(1)
+	}
+	s.ogc.srcEPSG.Store(key, code)
 	return code
 }
 
