@@ -1,7 +1,6 @@
 package index_test
 
 import (
-	"encoding/json"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -14,9 +13,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
-	"github.com/sonla-gis/plantile/pkg/feature"
 	"github.com/sonla-gis/plantile/pkg/index"
 )
 
@@ -26,11 +23,12 @@ import (
 // land use):
 //
 //   - point: the features at a random place, with their ids and
-//     attributes (PointIn with tolerance 0, as ST_Intersects(geom, point));
+//     attributes (At with tolerance 0, as ST_Intersects(geom, point));
 //   - bbox-page: the first 100 features by id that intersect a 500 m x
-//     500 m box at a random place, encoded as GeoJSON (Search, the exact
-//     box predicate, sort by id, geojson.Feature), as ST_AsGeoJSON(t.*)
-//     ... ORDER BY id LIMIT 100.
+//     500 m box at a random place, encoded as GeoJSON (Intersecting, sort
+//     by id, AppendFeatureJSON into a reused buffer, as the server's
+//     /query/bbox writes them), as ST_AsGeoJSON(t.*) ... ORDER BY id
+//     LIMIT 100.
 //
 // Places are uniform within the bounds of a uniformly drawn parcel, so
 // that they fall where the parcels are (the benchmark parcels are towns
@@ -63,19 +61,23 @@ func BenchmarkQuery(b *testing.B) {
 		cpu0 := cpuSeconds()
 		b.RunParallel(func(pb *testing.PB) {
 			rng := rand.New(rand.NewPCG(1, seq.Add(1)))
-			type row struct {
-				id    uint64
-				props feature.Properties
-			}
-			var rows []row
+			// A row is what PostGIS returns: the id and every column's
+			// value, read from the index without building a map.
+			nf := len(l.Schema().Fields)
+			var ids []uint64
+			var vals []any
 			n := 0
 			for pb.Next() {
-				rows = rows[:0]
-				l.PointIn(place(rng), 0, func(i int) bool {
-					rows = append(rows, row{l.ID(i), l.Properties(i)})
+				ids, vals = ids[:0], vals[:0]
+				l.At(place(rng), 0, func(i int) bool {
+					ids = append(ids, l.ID(i))
+					for f := range nf {
+						_, v := l.Value(i, f)
+						vals = append(vals, v)
+					}
 					return true
 				})
-				n += len(rows)
+				n += len(ids)
 			}
 			found.Add(int64(n))
 		})
@@ -91,6 +93,7 @@ func BenchmarkQuery(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			rng := rand.New(rand.NewPCG(2, seq.Add(1)))
 			var hits []int
+			var page []byte
 			n := 0
 			for pb.Next() {
 				c := place(rng)
@@ -99,24 +102,23 @@ func BenchmarkQuery(b *testing.B) {
 				dx := dy / math.Cos(c[1]*math.Pi/180)
 				box := orb.Bound{Min: orb.Point{c[0] - dx, c[1] - dy}, Max: orb.Point{c[0] + dx, c[1] + dy}}
 				hits = hits[:0]
-				l.Search(box, func(i int) bool {
-					if intersectsBox(l.Geometry(i), box) {
-						hits = append(hits, i)
-					}
+				l.Intersecting(box, func(i int) bool {
+					hits = append(hits, i)
 					return true
 				})
 				slices.SortFunc(hits, func(a, b int) int {
 					return cmpUint64(l.ID(a), l.ID(b))
 				})
 				hits = hits[:min(len(hits), 100)]
-				fc := geojson.NewFeatureCollection()
-				for _, i := range hits {
-					f := geojson.NewFeature(l.Geometry(i))
-					f.ID = l.ID(i)
-					f.Properties = geojson.Properties(l.Properties(i))
-					fc.Append(f)
+				page = append(page[:0], `{"type":"FeatureCollection","features":[`...)
+				for k, i := range hits {
+					if k > 0 {
+						page = append(page, ',')
+					}
+					page = l.AppendFeatureJSON(page, i)
 				}
-				if err := json.NewEncoder(io.Discard).Encode(fc); err != nil {
+				page = append(page, "]}\n"...)
+				if _, err := io.Discard.Write(page); err != nil {
 					b.Error(err)
 					return
 				}
