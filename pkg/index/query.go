@@ -114,15 +114,24 @@ func ringContains(c []float64, p orb.Point) (in, edge bool) {
 		return false, false
 	}
 	x, y := p[0], p[1]
-	for k, j := 0, n-1; k < n; j, k = k, k+1 {
-		xi, yi, xj, yj := c[2*k], c[2*k+1], c[2*j], c[2*j+1]
-		// On the edge: collinear and within its box.
-		if (x-xi)*(yj-yi) == (xj-xi)*(y-yi) && min(xi, xj) <= x && x <= max(xi, xj) && min(yi, yj) <= y && y <= max(yi, yj) {
+	c = c[:2*n]
+	xj, yj := c[2*n-2], c[2*n-1]
+	for k := 0; k+1 < len(c); k += 2 {
+		xi, yi := c[k], c[k+1]
+		// Most edges of a large ring lie wholly above or below p: two
+		// comparisons rule out both a crossing and p on the edge.
+		if yi < y && yj < y || yi > y && yj > y {
+			xj, yj = xi, yi
+			continue
+		}
+		// On the edge: collinear and within its box (y is within it).
+		if (x-xi)*(yj-yi) == (xj-xi)*(y-yi) && min(xi, xj) <= x && x <= max(xi, xj) {
 			return true, true
 		}
 		if (yi > y) != (yj > y) && x < (xj-xi)*(y-yi)/(yj-yi)+xi {
 			in = !in
 		}
+		xj, yj = xi, yi
 	}
 	return in, false
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -41,8 +42,31 @@ func BenchmarkQuery(b *testing.B) {
 	if path == "" {
 		path = filepath.Join("..", "..", "testdata", "sonla", "shp", "landuse.shp")
 	}
-	l := loadLayer(b, path)
+	built := loadLayer(b, path)
+	// Query the layer as the server holds it: encoded as `plantile build`
+	// stores it, and decoded as `plantile serve` loads it.
+	data, err := built.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	l, err := index.Decode(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	decode := time.Since(t0)
 	name := "parcels=" + strconv.Itoa(l.Len())
+	// The served layer's memory against the goal of issue 8: at most twice
+	// the raw coordinate bytes (16 a point) plus 64 bytes a feature.
+	b.Run("memory/"+name, func(b *testing.B) {
+		for b.Loop() {
+		}
+		raw := float64(len(l.Columns().Coords)*8) / float64(l.Len())
+		b.ReportMetric(l.MemoryPerFeature(), "bytes/feature")
+		b.ReportMetric(raw, "coord-bytes/feature")
+		b.ReportMetric(2*raw+64, "goal-bytes/feature")
+		b.ReportMetric(decode.Seconds()*1000, "decode-ms")
+	})
 	var seq atomic.Uint64
 	place := func(rng *rand.Rand) orb.Point {
 		for {
