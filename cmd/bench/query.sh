@@ -130,7 +130,7 @@ free_port() {
 
 printf '%s\n' "query.sh: PostgreSQL $pgversion; $cpus CPUs$([ ${#pin_server[@]} -gt 0 ] && echo "; servers pinned to CPU 0 (plantile GOMAXPROCS=1), pgbench and wrk to CPU 1"); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in $COUNTS; do
-	shp=$(bash cmd/bench/parcels.sh "$n")
+	shp=$(realpath "$(bash cmd/bench/parcels.sh "$n")")
 	t0=$(date +%s.%N)
 	ogr2ogr -f PostgreSQL "PG:host=$work user=postgres dbname=postgres" "$shp" -nln parcels \
 		-t_srs EPSG:4326 -nlt PROMOTE_TO_MULTI -lco GEOMETRY_NAME=geom -lco FID=fid \
@@ -204,7 +204,7 @@ for n in $COUNTS; do
 	mkdir -p "$work/tiles"
 	rm -f "$work/tiles/parcels.mbtiles"
 	tb0=$(date +%s.%N)
-	nice "$work/plantile" build "$repo/$shp" --layer parcels --minzoom 12 --maxzoom 12 -q -o "$work/tiles/parcels.mbtiles"
+	nice "$work/plantile" build "$shp" --layer parcels --minzoom 12 --maxzoom 12 -q -o "$work/tiles/parcels.mbtiles" >/dev/null
 	tb1=$(date +%s.%N)
 	pport=$(free_port)
 	ts0=$(date +%s.%N)
@@ -223,7 +223,7 @@ for n in $COUNTS; do
 		  local x, y = line:match("(%S+) (%S+)")
 		  xs[#xs + 1] = x; ys[#ys + 1] = y
 		end
-		local mode = "$1"
+		local mode = "MODE"
 		function init(args) math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16)) end
 		function request()
 		  local k = math.random(#xs)
@@ -275,7 +275,7 @@ for n in $COUNTS; do
 	ppid=""
 
 	# The in-process side, with the cluster idle.
-	gob=$(PLANTILE_BENCH_PARCELS="$repo/$shp" go test -run '^$' -bench '^BenchmarkQuery$' -benchtime "$BENCHTIME" ./pkg/index/)
+	gob=$(PLANTILE_BENCH_PARCELS="$shp" go test -run '^$' -bench '^BenchmarkQuery$' -benchtime "$BENCHTIME" ./pkg/index/)
 	metric() { awk -v k="$1" -v m="$2" '$1 ~ "^BenchmarkQuery/" k "/" { for (i = 2; i < NF; i++) if ($(i+1) == m) print $i }' <<<"$gob"; }
 	gp=$(metric point queries/s) gbx=$(metric bbox-page queries/s)
 	gpc=$(metric point queries/cpu-s) gbc=$(metric bbox-page queries/cpu-s)
