@@ -270,6 +270,7 @@ func (b *Builder) Layer() *Layer {
 		}
 	}
 	l.tree = pack(items, func(i int32) orb.Bound { return b.bounds[i] }, l.full)
+	l.bands = buildBands(l.ringPoint, l.coords)
 	b.bounds = nil
 	return l
 }

@@ -223,6 +223,7 @@ func FromColumns(c Columns) (*Layer, error) {
 	}
 	l.full = full
 	l.tree = pack(items, func(i int32) orb.Bound { return bounds[i] }, full)
+	l.bands = buildBands(l.ringPoint, l.coords)
 	return l, nil
 }
 

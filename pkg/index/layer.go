@@ -72,9 +72,10 @@ type Layer struct {
 	mercOnce sync.Once
 	merc     []float64
 
-	cols []column
-	tree packedTree
-	full orb.Bound
+	cols  []column
+	tree  packedTree
+	bands ringBands // latitude bands of long rings, for At
+	full  orb.Bound
 }
 
 // column is one property, dictionary-encoded: vals[i] indexes dict, and 0
@@ -306,7 +307,7 @@ func (l *Layer) MemoryPerFeature() float64 {
 			}
 		}
 	}
-	n += l.tree.bytes()
+	n += l.tree.bytes() + l.bands.bytes()
 	return float64(n) / float64(len(l.kinds))
 }
 

@@ -45,7 +45,7 @@ func (l *Layer) hitAt(i int, p orb.Point, tol, mx, my float64) bool {
 			if r0 == r1 {
 				continue
 			}
-			in, edge := ringContains(l.ringCoords(r0), p)
+			in, edge := ringContains(l.ringCoords(r0), p, l.bandsOf(r0))
 			if !in {
 				continue
 			}
@@ -54,7 +54,7 @@ func (l *Layer) hitAt(i int, p orb.Point, tol, mx, my float64) bool {
 			}
 			hole := false
 			for r := r0 + 1; r < r1 && !hole; r++ {
-				hin, hedge := ringContains(l.ringCoords(r), p)
+				hin, hedge := ringContains(l.ringCoords(r), p, l.bandsOf(r))
 				hole = hin && !hedge
 			}
 			if !hole {
@@ -87,6 +87,12 @@ func (l *Layer) hitAt(i int, p orb.Point, tol, mx, my float64) bool {
 	return false
 }
 
+// bandsOf returns the latitude bands of ring r (see ringBands), nil when
+// it is short.
+func (l *Layer) bandsOf(r int) []float32 {
+	return l.bands.of(r, int(l.ringPoint[r+1]-l.ringPoint[r]))
+}
+
 func (l *Layer) ringCoords(r int) []float64 {
 	return l.coords[2*l.ringPoint[r] : 2*l.ringPoint[r+1]]
 }
@@ -108,20 +114,47 @@ func segDist2(p orb.Point, x0, y0, x1, y1, mx, my float64) float64 {
 // ringContains reports whether p is inside the ring c (flat x,y; closed or
 // not) by the crossing rule, and whether it lies exactly on an edge (then
 // in is true too).
-func ringContains(c []float64, p orb.Point) (in, edge bool) {
+func ringContains(c []float64, p orb.Point, bands []float32) (in, edge bool) {
 	n := len(c) / 2
 	if n < 3 {
 		return false, false
 	}
 	x, y := p[0], p[1]
-	for k, j := 0, n-1; k < n; j, k = k, k+1 {
-		xi, yi, xj, yj := c[2*k], c[2*k+1], c[2*j], c[2*j+1]
-		// On the edge: collinear and within its box.
-		if (x-xi)*(yj-yi) == (xj-xi)*(y-yi) && min(xi, xj) <= x && x <= max(xi, xj) && min(yi, yj) <= y && y <= max(yi, yj) {
-			return true, true
+	c = c[:2*n]
+	if len(bands) != 2*((n+bandSize-1)/bandSize) {
+		bands = nil
+	}
+	xj, yj := c[2*n-2], c[2*n-1]
+	for k0 := 0; k0 < n; k0 += bandSize {
+		k1 := n
+		if bands != nil {
+			k1 = min(k0+bandSize, n)
+			b := k0 / bandSize
+			if y < float64(bands[2*b]) || y > float64(bands[2*b+1]) {
+				// Every edge of the band is above or below p.
+				xj, yj = c[2*k1-2], c[2*k1-1]
+				continue
+			}
 		}
-		if (yi > y) != (yj > y) && x < (xj-xi)*(y-yi)/(yj-yi)+xi {
-			in = !in
+		for k := 2 * k0; k < 2*k1; k += 2 {
+			xi, yi := c[k], c[k+1]
+			// Most edges of a large ring lie wholly above or below p:
+			// two comparisons rule out both a crossing and p on the edge.
+			if yi < y && yj < y || yi > y && yj > y {
+				xj, yj = xi, yi
+				continue
+			}
+			// On the edge: collinear and within its box (y is within it).
+			if (x-xi)*(yj-yi) == (xj-xi)*(y-yi) && min(xi, xj) <= x && x <= max(xi, xj) {
+				return true, true
+			}
+			if (yi > y) != (yj > y) && x < (xj-xi)*(y-yi)/(yj-yi)+xi {
+				in = !in
+			}
+			xj, yj = xi, yi
+		}
+		if bands == nil {
+			break
 		}
 	}
 	return in, false

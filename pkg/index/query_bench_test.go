@@ -1,7 +1,6 @@
 package index_test
 
 import (
-	"encoding/json"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -12,11 +11,10 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
-	"github.com/sonla-gis/plantile/pkg/feature"
 	"github.com/sonla-gis/plantile/pkg/index"
 )
 
@@ -26,11 +24,12 @@ import (
 // land use):
 //
 //   - point: the features at a random place, with their ids and
-//     attributes (PointIn with tolerance 0, as ST_Intersects(geom, point));
+//     attributes (At with tolerance 0, as ST_Intersects(geom, point));
 //   - bbox-page: the first 100 features by id that intersect a 500 m x
-//     500 m box at a random place, encoded as GeoJSON (Search, the exact
-//     box predicate, sort by id, geojson.Feature), as ST_AsGeoJSON(t.*)
-//     ... ORDER BY id LIMIT 100.
+//     500 m box at a random place, encoded as GeoJSON (Intersecting, sort
+//     by id, AppendFeatureJSON into a reused buffer, as the server's
+//     /query/bbox writes them), as ST_AsGeoJSON(t.*) ... ORDER BY id
+//     LIMIT 100.
 //
 // Places are uniform within the bounds of a uniformly drawn parcel, so
 // that they fall where the parcels are (the benchmark parcels are towns
@@ -43,8 +42,31 @@ func BenchmarkQuery(b *testing.B) {
 	if path == "" {
 		path = filepath.Join("..", "..", "testdata", "sonla", "shp", "landuse.shp")
 	}
-	l := loadLayer(b, path)
+	built := loadLayer(b, path)
+	// Query the layer as the server holds it: encoded as `plantile build`
+	// stores it, and decoded as `plantile serve` loads it.
+	data, err := built.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	l, err := index.Decode(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	decode := time.Since(t0)
 	name := "parcels=" + strconv.Itoa(l.Len())
+	// The served layer's memory against the goal of issue 8: at most twice
+	// the raw coordinate bytes (16 a point) plus 64 bytes a feature.
+	b.Run("memory/"+name, func(b *testing.B) {
+		for b.Loop() {
+		}
+		raw := float64(len(l.Columns().Coords)*8) / float64(l.Len())
+		b.ReportMetric(l.MemoryPerFeature(), "bytes/feature")
+		b.ReportMetric(raw, "coord-bytes/feature")
+		b.ReportMetric(2*raw+64, "goal-bytes/feature")
+		b.ReportMetric(decode.Seconds()*1000, "decode-ms")
+	})
 	var seq atomic.Uint64
 	place := func(rng *rand.Rand) orb.Point {
 		for {
@@ -63,19 +85,23 @@ func BenchmarkQuery(b *testing.B) {
 		cpu0 := cpuSeconds()
 		b.RunParallel(func(pb *testing.PB) {
 			rng := rand.New(rand.NewPCG(1, seq.Add(1)))
-			type row struct {
-				id    uint64
-				props feature.Properties
-			}
-			var rows []row
+			// A row is what PostGIS returns: the id and every column's
+			// value, read from the index without building a map.
+			nf := len(l.Schema().Fields)
+			var ids []uint64
+			var vals []any
 			n := 0
 			for pb.Next() {
-				rows = rows[:0]
-				l.PointIn(place(rng), 0, func(i int) bool {
-					rows = append(rows, row{l.ID(i), l.Properties(i)})
+				ids, vals = ids[:0], vals[:0]
+				l.At(place(rng), 0, func(i int) bool {
+					ids = append(ids, l.ID(i))
+					for f := range nf {
+						_, v := l.Value(i, f)
+						vals = append(vals, v)
+					}
 					return true
 				})
-				n += len(rows)
+				n += len(ids)
 			}
 			found.Add(int64(n))
 		})
@@ -91,6 +117,7 @@ func BenchmarkQuery(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			rng := rand.New(rand.NewPCG(2, seq.Add(1)))
 			var hits []int
+			var page []byte
 			n := 0
 			for pb.Next() {
 				c := place(rng)
@@ -99,24 +126,23 @@ func BenchmarkQuery(b *testing.B) {
 				dx := dy / math.Cos(c[1]*math.Pi/180)
 				box := orb.Bound{Min: orb.Point{c[0] - dx, c[1] - dy}, Max: orb.Point{c[0] + dx, c[1] + dy}}
 				hits = hits[:0]
-				l.Search(box, func(i int) bool {
-					if intersectsBox(l.Geometry(i), box) {
-						hits = append(hits, i)
-					}
+				l.Intersecting(box, func(i int) bool {
+					hits = append(hits, i)
 					return true
 				})
 				slices.SortFunc(hits, func(a, b int) int {
 					return cmpUint64(l.ID(a), l.ID(b))
 				})
 				hits = hits[:min(len(hits), 100)]
-				fc := geojson.NewFeatureCollection()
-				for _, i := range hits {
-					f := geojson.NewFeature(l.Geometry(i))
-					f.ID = l.ID(i)
-					f.Properties = geojson.Properties(l.Properties(i))
-					fc.Append(f)
+				page = append(page[:0], `{"type":"FeatureCollection","features":[`...)
+				for k, i := range hits {
+					if k > 0 {
+						page = append(page, ',')
+					}
+					page = l.AppendFeatureJSON(page, i)
 				}
-				if err := json.NewEncoder(io.Discard).Encode(fc); err != nil {
+				page = append(page, "]}\n"...)
+				if _, err := io.Discard.Write(page); err != nil {
 					b.Error(err)
 					return
 				}

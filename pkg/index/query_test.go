@@ -1,6 +1,7 @@
 package index_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/sonla-gis/plantile/pkg/feature"
 	"github.com/sonla-gis/plantile/pkg/index"
 )
 
@@ -169,4 +171,70 @@ func BenchmarkAt(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestAtLongRings checks At on long rings (those with latitude bands): on
+// overlapping star polygons of 64 to 400 vertices (a hole in some) it
+// equals orb's planar containment at random points near them. The bands'
+// exactness at vertices and on edges is TestBands's.
+func TestAtLongRings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(seed(t), 11))
+	star := func(cx, cy, r float64, n int) orb.Ring {
+		ring := make(orb.Ring, n+1)
+		for k := range n {
+			a := 2 * math.Pi * float64(k) / float64(n)
+			d := r * (0.5 + rng.Float64())
+			ring[k] = orb.Point{cx + d*math.Cos(a), cy + d*math.Sin(a)}
+		}
+		ring[n] = ring[0]
+		return ring
+	}
+	b := index.NewBuilder(feature.LayerInfo{Name: "stars"})
+	var polys []orb.Polygon
+	for i := range 40 {
+		cx, cy := 103+0.2*rng.Float64(), 21+0.2*rng.Float64()
+		p := orb.Polygon{star(cx, cy, 0.03, 64+rng.IntN(340))}
+		if i%3 == 0 {
+			h := star(cx, cy, 0.005, 70)
+			slices.Reverse(h)
+			p = append(p, h)
+		}
+		polys = append(polys, p)
+		if err := b.Add(&feature.Feature{Row: int64(i + 1), Geometry: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := b.Layer()
+	check := func(p orb.Point) {
+		t.Helper()
+		var got, want []int
+		l.At(p, 0, func(i int) bool { got = append(got, i); return true })
+		for i, poly := range polys {
+			if planar.PolygonContains(poly, p) || onBoundary(poly, p) {
+				want = append(want, i)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("At(%v) = %v, want %v", p, got, want)
+		}
+	}
+	for range 3000 {
+		check(orb.Point{102.95 + 0.3*rng.Float64(), 20.95 + 0.3*rng.Float64()})
+	}
+}
+
+// onBoundary reports whether p is exactly on an edge of poly, by the same
+// collinearity test as At (planar.PolygonContains leaves edges undefined).
+func onBoundary(poly orb.Polygon, p orb.Point) bool {
+	for _, r := range poly {
+		for k := 0; k+1 < len(r); k++ {
+			a, c := r[k], r[k+1]
+			if (p[0]-a[0])*(c[1]-a[1]) == (c[0]-a[0])*(p[1]-a[1]) &&
+				min(a[0], c[0]) <= p[0] && p[0] <= max(a[0], c[0]) && min(a[1], c[1]) <= p[1] && p[1] <= max(a[1], c[1]) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sonla-gis/plantile/pkg/crs"
 	"github.com/sonla-gis/plantile/pkg/index"
+	"github.com/sonla-gis/plantile/pkg/source/geojson"
 )
 
 // Routes of "what is planned here?".
@@ -471,7 +472,6 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryR
 	for _, ql := range res.layers {
 		l := ql.t.l
 		st := s.query.styles.get(s.styles, ql.t.ts.Name, l.Info().Name)
-		fields := l.Schema().Fields
 		legendField := -1
 		if st != nil && st.field != "" {
 			legendField = l.Schema().Index(st.field)
@@ -482,20 +482,12 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryR
 			}
 			first = false
 			b = append(b, `{"type":"Feature","id":`...)
-			b = appendJSON(b, l.FeatureID(i))
+			b = l.AppendIDJSON(b, i)
 			b = append(b, `,"geometry":`...)
-			b = appendGeometry(b, l, i)
-			b = append(b, `,"properties":{`...)
-			for f := range fields {
-				if f > 0 {
-					b = append(b, ',')
-				}
-				b = appendJSON(b, fields[f].Name)
-				b = append(b, ':')
-				_, v := l.Value(i, f)
-				b = appendJSON(b, v)
-			}
-			b = append(b, `},"tileset":`...)
+			b = l.AppendGeometryJSON(b, i)
+			b = append(b, `,"properties":`...)
+			b = l.AppendPropertiesJSON(b, i)
+			b = append(b, `,"tileset":`...)
 			b = appendJSON(b, ql.t.ts.Name)
 			b = append(b, `,"layer":`...)
 			b = appendJSON(b, l.Info().Name)
@@ -544,6 +536,8 @@ func appendJSON(b []byte, v any) []byte {
 		return strconv.AppendBool(b, v)
 	case json.RawMessage:
 		return append(b, v...)
+	case string:
+		return geojson.AppendString(b, v)
 	}
 	j, err := json.Marshal(v)
 	if err != nil {
@@ -557,69 +551,7 @@ func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // appendGeometry writes feature i's GeoJSON geometry at full precision:
 // the lon/lat float64 coordinates as stored, in the shortest decimal form
-// that reads back to the same float64.
+// that reads back to the same float64 (index.Layer.AppendGeometryJSON).
 func appendGeometry(b []byte, l *index.Layer, i int) []byte {
-	kind := l.Kind(i)
-	names := [...]string{index.KindPoint: "Point", index.KindMultiPoint: "MultiPoint", index.KindLineString: "LineString",
-		index.KindMultiLineString: "MultiLineString", index.KindPolygon: "Polygon", index.KindMultiPolygon: "MultiPolygon"}
-	if kind == index.KindNone || int(kind) >= len(names) {
-		return append(b, "null"...)
-	}
-	b = append(b, `{"type":"`...)
-	b = append(b, names[kind]...)
-	b = append(b, `","coordinates":`...)
-	pos := func(b []byte, x, y float64) []byte {
-		b = append(b, '[')
-		b = strconv.AppendFloat(b, x, 'g', -1, 64)
-		b = append(b, ',')
-		b = strconv.AppendFloat(b, y, 'g', -1, 64)
-		return append(b, ']')
-	}
-	ring := func(b []byte, c []float64) []byte {
-		b = append(b, '[')
-		for j := 0; j+1 < len(c); j += 2 {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = pos(b, c[j], c[j+1])
-		}
-		return append(b, ']')
-	}
-	switch kind {
-	case index.KindPoint:
-		l.Coordinates(i, func(_ int, c []float64) { b = pos(b, c[0], c[1]) })
-	case index.KindMultiPoint, index.KindLineString:
-		l.Coordinates(i, func(_ int, c []float64) { b = ring(b, c) })
-	case index.KindMultiLineString, index.KindPolygon:
-		b = append(b, '[')
-		n := 0
-		l.Coordinates(i, func(_ int, c []float64) {
-			if n > 0 {
-				b = append(b, ',')
-			}
-			n++
-			b = ring(b, c)
-		})
-		b = append(b, ']')
-	case index.KindMultiPolygon:
-		b = append(b, '[')
-		group := -1
-		l.Coordinates(i, func(g int, c []float64) {
-			if g != group {
-				if group >= 0 {
-					b = append(b, "],"...)
-				}
-				b = append(b, '[')
-				group = g
-			} else {
-				b = append(b, ',')
-			}
-			b = ring(b, c)
-		})
-		if group >= 0 {
-			b = append(b, ']')
-		}
-		b = append(b, ']')
-	}
-	return append(b, '}')
+	return l.AppendGeometryJSON(b, i)
 }
