@@ -1,0 +1,61 @@
+package search_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/sonla-gis/plantile/pkg/feature"
+	"github.com/sonla-gis/plantile/pkg/search"
+)
+
+// parcels makes n parcels with a unique plot code, a shared commune and a
+// name on one parcel in ten, like the benchmark parcels plus names.
+func parcels(b *testing.B, n int) []feature.Properties {
+	communes := []string{"Xã Chiềng Đen", "Phường Tô Hiệu", "Xã Chiềng Ngần", "Phường Quyết Thắng"}
+	syl := []string{"Tô", "Hiệu", "Lò", "Văn", "Giá", "Nguyễn", "Lương", "Bằng", "Chu", "Thịnh", "Bản", "Mé"}
+	ps := make([]feature.Properties, n)
+	for i := range ps {
+		ps[i] = feature.Properties{
+			"ma_o":   fmt.Sprintf("T%03d-CD-%03d-%02d", i/100000, i/100%1000, i%100),
+			"phuong": communes[i%len(communes)],
+		}
+		if i%10 == 0 {
+			ps[i]["ten"] = fmt.Sprintf("Nhà %s %s %d", syl[i%len(syl)], syl[i/7%len(syl)], i)
+		}
+	}
+	return ps
+}
+
+// BenchmarkBuild builds the index of 1M parcels and reports its memory.
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			l := layer(b, "parcels", parcels(b, n))
+			b.ReportAllocs()
+			b.ResetTimer()
+			var x *search.Index
+			for range b.N {
+				x = search.Build(l)
+			}
+			b.StopTimer()
+			runtime.GC()
+			b.ReportMetric(float64(x.Bytes())/float64(n), "index-B/feature")
+			b.ReportMetric(float64(x.Entries()), "entries")
+		})
+	}
+}
+
+// BenchmarkFind times queries on the index of 1M parcels.
+func BenchmarkFind(b *testing.B) {
+	l := layer(b, "parcels", parcels(b, 1_000_000))
+	x := search.Build(l)
+	for _, q := range []string{"T004-CD-123-45", "to hieu", "nha lo", "a", "ieu 12"} {
+		b.Run(q, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				x.Find(q, 10)
+			}
+		})
+	}
+}

@@ -1,0 +1,225 @@
+package search_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/sonla-gis/plantile/pkg/feature"
+	"github.com/sonla-gis/plantile/pkg/index"
+	"github.com/sonla-gis/plantile/pkg/search"
+)
+
+func TestFold(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Đường Tô Hiệu", "duong to hieu"},
+		{"Xã Chiềng Đen", "xa chieng den"},
+		{"CHIỀNG  ĐEN", "chieng den"},
+		{"CD-001-02", "cd 001 02"},
+		{"  --Bản Mé--  ", "ban me"},
+		{"Nguyễn Lương Bằng", "nguyen luong bang"},
+		{"e\u0301", "e"}, // decomposed input
+		{"", ""},
+		{"!!!", ""},
+	} {
+		if got := search.Fold(tc.in); got != tc.want {
+			t.Errorf("Fold(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// layer builds a point layer with one feature per property map.
+func layer(t testing.TB, name string, props []feature.Properties) *index.Layer {
+	t.Helper()
+	b := index.NewBuilder(feature.LayerInfo{Name: name})
+	for i, p := range props {
+		f := &feature.Feature{Row: int64(i + 1), Geometry: orb.Point{103.9 + float64(i%1000)*1e-4, 21.3 + float64(i/1000)*1e-4}, Properties: p}
+		if err := b.Add(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Layer()
+}
+
+func roads(t testing.TB) *index.Layer {
+	names := []string{"Đường Tô Hiệu", "Đường Tô Hiến Thành", "Đường Chu Văn Thịnh", "Tô Hiệu", "Đường Lò Văn Giá", "Đường Tô Hiệu", "Ngõ 12 Tô Hiệu"}
+	var ps []feature.Properties
+	for i, n := range names {
+		ps = append(ps, feature.Properties{"ten_duong": n, "loai": "Đường nội thị", "so": int64(i)})
+	}
+	return layer(t, "roads", ps)
+}
+
+func TestClassify(t *testing.T) {
+	var ps []feature.Properties
+	for i := 0; i < 200; i++ {
+		ps = append(ps, feature.Properties{
+			"ma_o":   fmt.Sprintf("CD-%03d-%02d", i/10, i%10),
+			"phuong": []string{"Xã Chiềng Đen", "Phường Tô Hiệu"}[i%2],
+			"ten":    fmt.Sprintf("Nhà văn hóa bản %d", i),
+			"dt":     float64(i),
+			"ghi":    "",
+		})
+	}
+	l := layer(t, "parcels", ps)
+	kinds := search.Classify(l)
+	want := map[string]search.FieldKind{"ma_o": search.Code, "phuong": search.NotSearched, "ten": search.Name, "dt": search.NotSearched, "ghi": search.NotSearched}
+	for f, fl := range l.Schema().Fields {
+		if w, ok := want[fl.Name]; ok && kinds[f] != w {
+			t.Errorf("field %s: %v, want %v", fl.Name, kinds[f], w)
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	l := roads(t)
+	x := search.Build(l)
+	label := func(h search.Hit) string { return x.Label(h) }
+	for _, tc := range []struct {
+		q     string
+		want  []string // labels, in order
+		ranks []search.Rank
+	}{
+		// Exact with diacritics first, then folded exact, then whole words
+		// (shorter first), then prefixes.
+		{"Tô Hiệu", []string{"Tô Hiệu", "Đường Tô Hiệu", "Đường Tô Hiệu", "Ngõ 12 Tô Hiệu"},
+			[]search.Rank{search.Exact, search.Word, search.Word, search.Word}},
+		{"to hieu", []string{"Tô Hiệu", "Đường Tô Hiệu", "Đường Tô Hiệu", "Ngõ 12 Tô Hiệu"},
+			[]search.Rank{search.Folded, search.Word, search.Word, search.Word}},
+		{"TO HIEU", []string{"Tô Hiệu", "Đường Tô Hiệu", "Đường Tô Hiệu", "Ngõ 12 Tô Hiệu"}, nil},
+		{"to hie", []string{"Tô Hiệu", "Đường Tô Hiệu", "Đường Tô Hiệu", "Ngõ 12 Tô Hiệu", "Đường Tô Hiến Thành"},
+			[]search.Rank{search.Prefix, search.Prefix, search.Prefix, search.Prefix, search.Prefix}},
+		{"duong lo", []string{"Đường Lò Văn Giá"}, []search.Rank{search.Word}},
+		{"duong lo va", []string{"Đường Lò Văn Giá"}, []search.Rank{search.Prefix}},
+		{"van thinh", []string{"Đường Chu Văn Thịnh"}, []search.Rank{search.Word}},
+		{"inh", []string{"Đường Chu Văn Thịnh"}, []search.Rank{search.Substring}},
+		{"nội thị", nil, nil}, // loai is shared by every road: not searched
+		{"???", nil, nil},
+		{"xyz", nil, nil},
+	} {
+		hits := x.Find(tc.q, 10)
+		var got []string
+		for _, h := range hits {
+			got = append(got, label(h))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("Find(%q) = %q, want %q", tc.q, got, tc.want)
+			continue
+		}
+		for k, r := range tc.ranks {
+			if hits[k].Rank != r {
+				t.Errorf("Find(%q)[%d] rank %v, want %v", tc.q, k, hits[k].Rank, r)
+			}
+		}
+	}
+	if n := len(x.Find("duong", 2)); n != 2 {
+		t.Errorf("limit 2: %d hits", n)
+	}
+}
+
+func TestFindCodes(t *testing.T) {
+	var ps []feature.Properties
+	for i := 0; i < 300; i++ {
+		ps = append(ps, feature.Properties{"ma_o": fmt.Sprintf("CD-%03d-%02d", i/10, i%10)})
+	}
+	ps = append(ps, feature.Properties{"ma_o": "CD-001-020"})
+	l := layer(t, "parcels", ps)
+	x := search.Build(l)
+	for _, q := range []string{"CD-001-02", "cd-001-02", "cd 001 02"} {
+		hits := x.Find(q, 10)
+		if len(hits) == 0 || x.Label(hits[0]) != "CD-001-02" || hits[0].Rank > search.Folded {
+			t.Fatalf("Find(%q) = %v", q, hits)
+		}
+		for _, h := range hits[1:] {
+			if h.Rank <= search.Folded {
+				t.Errorf("Find(%q): %q also ranked %v", q, x.Label(h), h.Rank)
+			}
+		}
+	}
+	// Codes do not match in the middle.
+	if hits := x.Find("001-02", 10); len(hits) != 0 {
+		t.Errorf("mid-code match: %v", hits)
+	}
+}
+
+func TestBuildWith(t *testing.T) {
+	l := roads(t)
+	x, err := search.BuildWith(l, search.Options{Names: []string{"loai"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits := x.Find("noi thi", 100); len(hits) != l.Len() {
+		t.Errorf("configured field: %d hits, want %d", len(hits), l.Len())
+	}
+	if hits := x.Find("to hieu", 10); len(hits) != 0 {
+		t.Errorf("unconfigured field searched: %v", hits)
+	}
+	if _, err := search.BuildWith(l, search.Options{Codes: []string{"nope"}}); err == nil {
+		t.Error("unknown field accepted")
+	}
+	cfg, err := search.ParseConfig(`{"roads":{"names":["ten_duong"],"codes":[]}}`)
+	if err != nil || len(cfg["roads"].Names) != 1 {
+		t.Errorf("ParseConfig: %v %v", cfg, err)
+	}
+	if _, err := search.ParseConfig(`[1]`); err == nil {
+		t.Error("ParseConfig accepted an array")
+	}
+}
+
+// TestFindMatchesScan compares Find with a linear scan over random names:
+// every feature Find returns matches, with the rank a scan gives.
+func TestFindMatchesScan(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 1))
+	syl := []string{"Tô", "Hiệu", "Đen", "Chiềng", "Bản", "Mé", "Sơn", "La", "Cơi", "Nà", "Ngần"}
+	var ps []feature.Properties
+	var names []string
+	for i := 0; i < 500; i++ {
+		n := ""
+		for k := 0; k <= rng.IntN(3); k++ {
+			n += syl[rng.IntN(len(syl))] + " "
+		}
+		names = append(names, n)
+		ps = append(ps, feature.Properties{"ten": n})
+	}
+	x, err := search.BuildWith(layer(t, "l", ps), search.Options{Names: []string{"ten"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < 200; k++ {
+		q := syl[rng.IntN(len(syl))]
+		q = q[:1+rng.IntN(len(q)-1)]
+		fq := search.Fold(q)
+		want := 0
+		for _, n := range names {
+			if fq != "" && contains(search.Fold(n), fq) {
+				want++
+			}
+		}
+		if fq == "" {
+			continue
+		}
+		hits := x.Find(q, 1000)
+		if len(hits) != want {
+			t.Fatalf("Find(%q): %d hits, scan finds %d", q, len(hits), want)
+		}
+		for j := 1; j < len(hits); j++ {
+			if hits[j].Rank < hits[j-1].Rank {
+				t.Fatalf("Find(%q): rank order broken at %d", q, j)
+			}
+		}
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
