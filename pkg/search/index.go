@@ -281,4 +281,3 @@ func (x *Index) Label(h Hit) string {
 	s, _ := v.(string)
 	return strings.TrimSpace(s)
 }
-
