@@ -3,7 +3,6 @@ package search
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"unicode"
 
 	"github.com/sonla-gis/plantile/pkg/index"
@@ -46,17 +45,38 @@ const (
 	CodeShare = 0.9
 )
 
-// CodePattern is what a code looks like: tokens of letters and digits
-// joined by - . / or _, at most 40 bytes, with at least one digit (checked
-// separately).
-var CodePattern = regexp.MustCompile(`^[\p{L}\p{N}]+(?:[-./_][\p{L}\p{N}]+)*$`)
-
+// looksLikeCode reports whether s looks like a code: at most 40 bytes,
+// tokens of letters and digits joined by single - . / or _, with at least
+// one digit ("CD-001-02", "T000/12", "ONT1").
 func looksLikeCode(s string) bool {
-	if len(s) > 40 || !CodePattern.MatchString(s) {
+	if s == "" || len(s) > 40 {
 		return false
 	}
+	digit, sep := false, true
 	for _, r := range s {
-		if unicode.IsDigit(r) {
+		switch {
+		case unicode.IsDigit(r):
+			digit, sep = true, false
+		case unicode.IsLetter(r):
+			sep = false
+		case r == '-' || r == '.' || r == '/' || r == '_':
+			if sep {
+				return false
+			}
+			sep = true
+		default:
+			return false
+		}
+	}
+	return digit && !sep
+}
+
+// classifySample bounds the values Classify reads per field.
+const classifySample = 4096
+
+func hasAlnum(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			return true
 		}
 	}
@@ -81,36 +101,36 @@ func Classify(l *index.Layer) []FieldKind {
 		if withValue == 0 || d == 0 {
 			continue
 		}
-		distinct, text, codes, size := 0, 0, 0, 0
-		seen := map[string]bool{}
-		for c := 1; c <= d; c++ {
+		// Columns that stopped deduplicating while building are nearly
+		// unique (package index): their dictionary size is the distinct
+		// count. The shape of the values is judged on a sample of at most
+		// classifySample values spread over the dictionary.
+		distinct := d
+		step := max(1, d/classifySample)
+		sampled, text, codes, size := 0, 0, 0, 0
+		for c := 1; c <= d; c += step {
 			s, ok := l.DictValue(f, uint32(c)).(string)
 			if !ok {
 				distinct = -1
 				break
 			}
+			sampled++
 			size += len(s)
-			if Fold(s) != "" {
+			if hasAlnum(s) {
 				text++
 			}
 			if looksLikeCode(s) {
 				codes++
 			}
-			if l.Coded(f) {
-				distinct++
-			} else if !seen[s] {
-				seen[s] = true
-				distinct++
-			}
 		}
-		if distinct <= 0 || text*2 < d || size > MaxValueLen*d {
+		if distinct <= 0 || text*2 < sampled || size > MaxValueLen*sampled {
 			continue
 		}
 		if float64(distinct) < MinDistinctRatio*float64(withValue) {
 			continue
 		}
 		kinds[f] = Name
-		if float64(codes) >= CodeShare*float64(d) {
+		if float64(codes) >= CodeShare*float64(sampled) {
 			kinds[f] = Code
 		}
 	}

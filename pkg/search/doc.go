@@ -23,7 +23,7 @@
 // features with a value): the name of each feature, not an attribute
 // shared by thousands (a commune name repeated on every parcel is found in
 // the commune layer, not on each parcel). A searched field whose values
-// nearly all look like codes (CodePattern: one token of letters and digits
+// nearly all look like codes (one token of letters and digits
 // joined by - . / _, with a digit, no spaces) is a code field, the others
 // are name fields.
 //

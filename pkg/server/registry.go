@@ -19,6 +19,7 @@ import (
 
 	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
+	"github.com/sonla-gis/plantile/pkg/search"
 )
 
 // TileReader is what the server needs from an open tileset file;
@@ -72,6 +73,7 @@ type Tileset struct {
 
 	layers    []*index.Layer // the exact features (tileset_features.go)
 	versionID string
+	search    []*search.Index // one per layer (tileset_search.go)
 }
 
 // tileRange is the inclusive range of tiles covering a tileset's bounds at
@@ -414,6 +416,7 @@ func (r *Registry) load(ctx context.Context, name, path string, id fileID) (*Til
 		ranges:   tileRanges([4]float64{m.Bounds.Min[0], m.Bounds.Min[1], m.Bounds.Max[0], m.Bounds.Max[1]}, m.MaxZoom),
 	}
 	t.layers, t.versionID = layers, versionID
+	t.search = r.buildSearch(name, m, layers)
 	t.refs.Store(1)
 	return t, nil
 }

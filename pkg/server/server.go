@@ -147,6 +147,7 @@ func (s *Server) routes() {
 	r.Path(RouteQueryPoint).Methods(methods...).Handler(s.handle(RouteQueryPoint, s.handleQueryPoint))
 	r.Path(RouteQueryBBox).Methods(methods...).Handler(s.handle(RouteQueryBBox, s.handleQueryBBox))
 	s.ogcRoutes(r, methods)
+	r.Path(RouteSearch).Methods(methods...).Handler(s.handle(RouteSearch, s.handleSearch))
 	r.Path("/healthz").Methods(methods...).Handler(s.handle(RouteHealth, s.handleHealth))
 	r.Path("/readyz").Methods(methods...).Handler(s.handle(RouteReady, s.handleReady))
 	metrics := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
