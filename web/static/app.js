@@ -337,6 +337,9 @@ function renderStatic() {
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const b of document.querySelectorAll('#lang button')) b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
   document.getElementById('panel').setAttribute('aria-label', t('panel'));
+  const input = document.getElementById('search-input');
+  input.placeholder = t('searchPlaceholder');
+  input.setAttribute('aria-label', t('search'));
   syncPanelToggle();
 }
 
@@ -538,6 +541,116 @@ async function onClick(e) {
   popup.on('close', () => { if (state.popup?.feature === feature) state.popup = null; });
 }
 
+
+// ---- search ----------------------------------------------------------------
+
+// The search box asks /search as the user types (debounced), lists the
+// matches, and on a choice flies to the feature's bbox and opens its popup
+// with the feature's exact properties from the answer.
+const SEARCH_DELAY_MS = 200;
+let searchSeq = 0;
+let searchTimer = null;
+let searchHits = [];
+let searchActive = -1;
+
+function searchList() { return document.getElementById('search-results'); }
+
+function closeSearch() {
+  const ul = searchList();
+  ul.hidden = true;
+  ul.replaceChildren();
+  searchHits = [];
+  searchActive = -1;
+  document.getElementById('search-input').setAttribute('aria-expanded', 'false');
+}
+
+function renderSearch(q, hits) {
+  const ul = searchList();
+  searchHits = hits;
+  searchActive = hits.length ? 0 : -1;
+  const items = hits.map((f, k) => {
+    const where = layerName(f.layer);
+    const li = el('li', { role: 'option', id: `search-hit-${k}`, 'data-layer': f.layer, 'data-id': String(f.id),
+      'data-match': f.match, 'aria-selected': String(k === 0) },
+    f.label, el('span', { class: 'muted', text: `${where} · ${fieldName(f.field)}` }));
+    li.addEventListener('mousedown', (e) => { e.preventDefault(); chooseHit(f); });
+    return li;
+  });
+  if (!hits.length) items.push(el('li', { class: 'empty', text: t('searchNone', { q }) }));
+  ul.replaceChildren(...items);
+  ul.hidden = false;
+  document.getElementById('search-input').setAttribute('aria-expanded', 'true');
+}
+
+async function runSearch(q) {
+  const seq = ++searchSeq;
+  try {
+    const answer = await getJSON(`/search?q=${encodeURIComponent(q)}&limit=8`);
+    if (seq !== searchSeq) return; // a later keystroke won
+    renderSearch(q, answer.features ?? []);
+  } catch (err) {
+    if (seq !== searchSeq) return;
+    setStatus(t('searchFailed', { error: err.message ?? err }), 'error');
+  }
+}
+
+function markActive() {
+  for (const [k, li] of [...searchList().children].entries()) li.setAttribute('aria-selected', String(k === searchActive));
+}
+
+// chooseHit flies to a search hit and opens its popup at the middle of
+// its bbox (the popup shows the hit's own properties: the centre of a
+// bbox may lie outside the feature, where /query/point would miss it).
+function chooseHit(f) {
+  closeSearch();
+  document.getElementById('search-input').value = f.label;
+  const [w, s, e, n] = f.bbox ?? [];
+  if (w === undefined) return;
+  const center = [(w + e) / 2, (s + n) / 2];
+  if (w === e && s === n) map.flyTo({ center, zoom: Math.max(map.getZoom(), 16) });
+  else map.fitBounds([[w, s], [e, n]], { padding: 60, maxZoom: 17 });
+  const feature = {
+    id: f.id, properties: f.properties, sourceLayer: f.layer, fields: Object.keys(f.properties ?? {}),
+    legendField: legendField(f.layer),
+  };
+  state.popup = { lngLat: center, feature };
+  popup?.remove();
+  popup = new maplibregl.Popup({ maxWidth: '340px', closeButton: true })
+    .setLngLat(center)
+    .setDOMContent(popupContent(feature))
+    .addTo(map);
+  popup.on('close', () => { if (state.popup?.feature === feature) state.popup = null; });
+}
+
+function wireSearch() {
+  const form = document.getElementById('search');
+  const input = document.getElementById('search-input');
+  input.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    const q = input.value.trim();
+    if (!q) {
+      searchSeq++;
+      closeSearch();
+      return;
+    }
+    searchTimer = setTimeout(() => runSearch(q), SEARCH_DELAY_MS);
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeSearch();
+    else if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && searchHits.length) {
+      e.preventDefault();
+      const d = e.key === 'ArrowDown' ? 1 : -1;
+      searchActive = (searchActive + d + searchHits.length) % searchHits.length;
+      markActive();
+    }
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (searchActive >= 0) chooseHit(searchHits[searchActive]);
+  });
+  input.addEventListener('blur', () => setTimeout(closeSearch, 150));
+}
+
 // ---- start ---------------------------------------------------------------
 
 function wireChrome() {
@@ -588,6 +701,7 @@ async function main() {
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.on('error', (e) => console.warn('plantile: map error', e.error?.message ?? e));
   map.on('click', onClick);
+  wireSearch();
   map.on('mousemove', (e) => {
     const hit = map.queryRenderedFeatures(e.point, { layers: interactiveLayers() }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';

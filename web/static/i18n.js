@@ -33,6 +33,10 @@ export const strings = {
     styleUrl: 'Địa chỉ kiểu bản đồ',
     copy: 'Chép',
     copied: 'Đã chép',
+    search: 'Tìm kiếm',
+    searchPlaceholder: 'Tìm tên đường, xã, mã ô…',
+    searchNone: 'Không tìm thấy “{q}”',
+    searchFailed: 'Không tìm được: {error}',
   },
   en: {
     title: 'Son La provincial planning map',
@@ -66,6 +70,10 @@ export const strings = {
     styleUrl: 'Style URL',
     copy: 'Copy',
     copied: 'Copied',
+    search: 'Search',
+    searchPlaceholder: 'Find a street, commune, plot code…',
+    searchNone: 'Nothing found for “{q}”',
+    searchFailed: 'Search failed: {error}',
   },
 };
 

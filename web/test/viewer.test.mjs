@@ -515,6 +515,46 @@ test('opening the map at z12 and z15: time to the first idle and bytes fetched',
   console.log(`# weight of the demo at Son La city: ${JSON.stringify(figures)}`);
 });
 
+test('the search box finds names typed without diacritics and plot codes', async () => {
+  await page.click('.tileset .zoom-to');
+  await idle();
+  const input = page.locator('#search-input');
+  const options = page.locator('#search-results li[role="option"]');
+  const popup = page.locator('.maplibregl-popup .feature-popup');
+  // Each case: typed text, what the first suggestion must read, and the
+  // server's own answer for it (the hit whose bbox the map must show).
+  for (const [typed, want] of [['to hieu', 'Tô Hiệu'], ['cd-001-02', 'CD-001-02']]) {
+    const answer = await (await fetch(`${base}/search?q=${encodeURIComponent(typed)}&limit=8`)).json();
+    assert.ok(answer.features.length > 0, `/search?q=${typed} found nothing`);
+    const hit = answer.features[0];
+    const before = await page.evaluate(() => window.map.getZoom());
+    await input.fill('');
+    await input.pressSequentially(typed, { delay: 30 });
+    await options.first().waitFor({ timeout: 10_000 });
+    const labels = await options.evaluateAll((lis) => lis.map((li) => li.firstChild.textContent));
+    assert.ok(labels[0].includes(want), `first suggestion for "${typed}" is ${JSON.stringify(labels)}`);
+    assert.equal(labels[0], hit.label);
+    if (typed.startsWith('cd')) await input.press('Enter');
+    else await options.first().click();
+    await popup.waitFor({ timeout: 10_000 });
+    assert.equal(await popup.getAttribute('data-id'), String(hit.id));
+    const text = await popup.innerText();
+    assert.ok(text.includes(hit.label), `popup lacks ${hit.label}:\n${text}`);
+    await page.waitForFunction(() => !window.map.isMoving(), null, { timeout: 15_000 });
+    const view = await page.evaluate(() => ({ c: window.map.getCenter().toArray(), z: window.map.getZoom() }));
+    const [w, so, e, n] = hit.bbox;
+    const eps = 1e-6;
+    assert.ok(view.c[0] >= w - eps && view.c[0] <= e + eps && view.c[1] >= so - eps && view.c[1] <= n + eps,
+      `map centre ${view.c} is not in the hit's bbox ${hit.bbox}`);
+    assert.ok(view.z > before, `the map did not zoom in (${before} -> ${view.z})`);
+    assert.equal(await page.locator('#search-results').isHidden(), true, 'suggestions still shown');
+    await page.screenshot({ path: join(out, `search-${typed.replace(/\W+/g, '-')}.png`) });
+    await page.click('.maplibregl-popup-close-button');
+    await page.click('.tileset .zoom-to');
+    await idle();
+  }
+});
+
 test('no request left the server', () => {
   const origin = new URL(base).origin;
   const outside = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:'));
