@@ -135,7 +135,7 @@ for n in $COUNTS; do
 	srvpid=$!
 	for _ in $(seq 600); do curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.1; done
 	t1=$(date +%s.%N)
-	built=$(grep -o 'search index built.*' "$work/plantile.log" | head -1 || true)
+	built=$(grep -o 'search index built.*' "$work/plantile.log" | tr -d '"' | head -1 || true)
 	rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$srvpid/status")
 	pg_first=$(psqlc -c "SELECT ma_o FROM parcels WHERE f_unaccent(lower(ma_o)) LIKE '$sample%'
 		ORDER BY f_unaccent(lower(ma_o)) = '$sample' DESC, length(ma_o), ma_o LIMIT 1")
