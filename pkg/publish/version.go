@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,19 +126,24 @@ func Recover(ctx context.Context, cat *catalog.Catalog, by catalog.Principal) (c
 		files = append(files, v.File)
 	}
 	removeFiles(cat, files)
-	// Hidden files are the temporary files of writers (mbtiles.Create
-	// names them .NAME.tmp-pPID-*): at startup, before any build, no
-	// writer of this data directory is alive in this process.
-	root := cat.Path("layers")
-	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	// Hidden entries are the temporary files of writers (mbtiles.Create
+	// names them .NAME.tmp-pPID-*, catalog.StoreSource .upload-*): at
+	// startup, before any build, no writer of this data directory is
+	// alive in this process.
+	for _, root := range []string{cat.Path("layers"), cat.Path("sources")} {
+		filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || path == root {
+				return nil
+			}
+			if strings.HasPrefix(d.Name(), ".") {
+				os.RemoveAll(path)
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+			}
 			return nil
-		}
-		if strings.HasPrefix(d.Name(), ".") {
-			os.Remove(path)
-		}
-		return nil
-	})
+		})
+	}
 	return rec, nil
 }
 
@@ -180,4 +186,77 @@ func reasonsJSON(err error) json.RawMessage {
 
 	b, _ := json.Marshal(rs)
 	return b
+}
+
+// ImportFile publishes an MBTiles file that is already built (the bundled
+// demo) as a new version of a catalog layer: the file is copied beside the
+// served versions under a hidden temporary name, synced, renamed to the
+// version's file, and then the catalog transaction makes it current. The
+// copy is not checked here: the server's registry checks every file it
+// loads and keeps the previous version when one is refused.
+func ImportFile(ctx context.Context, cat *catalog.Catalog, v Version, src string, res catalog.VersionResult) (catalog.Version, error) {
+	cv, err := cat.AddVersion(ctx, v.By, v.Layer, v.New)
+	if err != nil {
+		return catalog.Version{}, fmt.Errorf("publish: %w", err)
+	}
+	fail := func(err error) (catalog.Version, error) {
+		_ = cat.FailVersion(context.WithoutCancel(ctx), v.By, v.Layer, cv.Number, reasonsJSON(err))
+		return cv, err
+	}
+	if err := cat.StartVersion(ctx, v.By, v.Layer, cv.Number); err != nil {
+		return fail(fmt.Errorf("publish: %w", err))
+	}
+	dst := cat.Path(cv.File)
+	if err := copyAtomic(src, dst); err != nil {
+		return fail(fmt.Errorf("publish: import %s: %w", filepath.Base(src), err))
+	}
+	if _, err := cat.Publish(ctx, v.By, v.Layer, cv.Number, res); err != nil {
+		os.Remove(dst)
+		return fail(fmt.Errorf("publish: %w", err))
+	}
+	cv.Status = catalog.Published
+	return cv, nil
+}
+
+// copyAtomic copies src to dst through a hidden temporary file in dst's
+// directory, synced before the rename and the directory after it.
+func copyAtomic(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := io.Copy(tmp, in); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // some file systems refuse; the rename is done either way
+		d.Close()
+	}
+	return nil
 }
