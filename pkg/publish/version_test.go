@@ -3,11 +3,13 @@ package publish_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -122,6 +124,7 @@ func TestPublishVersion(t *testing.T) {
 			t.Errorf("served %q after publishing v%d, want %q", got, n+1, want)
 		}
 	}
+	s.checkCaching(t, layer, "quy-hoach@v2")
 	if _, err := publish.Rollback(context.Background(), s.cat, catalog.Principal{Org: "so-xd", User: "lan"}, layer, 1, s.reg); err != nil {
 		t.Fatal(err)
 	}
@@ -203,5 +206,48 @@ func TestRecover(t *testing.T) {
 	}
 	if got := s.version(t, "quy-hoach"); got != "quy-hoach@v1" {
 		t.Errorf("served %q after recovery", got)
+	}
+}
+
+// checkCaching: TileJSON's tile URL names the served version and its
+// tiles are immutable; the same URL with another version, and the
+// unversioned URL, get the ordinary max-age.
+func (s *served) checkCaching(t *testing.T, layer, version string) {
+	t.Helper()
+	res, err := http.Get(s.url + "/tiles/" + layer + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tj server.TileJSON
+	err = json.NewDecoder(res.Body).Decode(&tj)
+	res.Body.Close()
+	if err != nil || len(tj.Tiles) != 1 {
+		t.Fatalf("TileJSON %v %+v", err, tj)
+	}
+	want := s.url + "/tiles/" + layer + "/{z}/{x}/{y}.pbf?v=" + url.QueryEscape(version)
+	if tj.Tiles[0] != want {
+		t.Fatalf("tiles %q, want %q", tj.Tiles[0], want)
+	}
+	tile := strings.NewReplacer("{z}", "12", "{x}", "3230", "{y}", "1799").Replace(tj.Tiles[0])
+	for _, tc := range []struct {
+		url       string
+		immutable bool
+	}{
+		{tile, true},
+		{strings.Split(tile, "?")[0], false},
+		{strings.Split(tile, "?")[0] + "?v=" + url.QueryEscape(layer+"@v1"), false},
+	} {
+		res, err := http.Get(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		cc := res.Header.Get("Cache-Control")
+		if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusNoContent {
+			t.Errorf("%s: %s", tc.url, res.Status)
+		}
+		if strings.Contains(cc, "immutable") != tc.immutable || res.Header.Get(server.VersionHeader) != version {
+			t.Errorf("%s: Cache-Control %q, version %q; want immutable %v, version %s", tc.url, cc, res.Header.Get(server.VersionHeader), tc.immutable, version)
+		}
 	}
 }
