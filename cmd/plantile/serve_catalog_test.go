@@ -58,6 +58,13 @@ func TestServeCatalog(t *testing.T) {
 	if l.Owner != "demo" || l.CurrentVersion != 1 || !strings.Contains(l.Title, "Địa giới cấp huyện (trước 01/7/2025)") {
 		t.Errorf("demo layer %+v", l)
 	}
+	// The web map names layers and values from the style: the districts
+	// are labelled historical there.
+	if res, body := get(t, m.URL()+"/styles/sonla.json"); res.StatusCode != 200 ||
+		!strings.Contains(string(body), `"boundaries": {"vi": "Địa giới tỉnh; địa giới cấp huyện (trước 01/7/2025)"`) ||
+		!strings.Contains(string(body), `"2": {"vi": "Địa giới cấp huyện (trước 01/7/2025)"`) {
+		t.Errorf("style sonla: %d; the district boundaries are not labelled historical", res.StatusCode)
+	}
 	if got := served(m); got == "" || got == "sonla@v2" {
 		t.Errorf("served version %q, want the bundled demo's", got)
 	}
