@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -16,15 +15,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/paulmach/orb"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/sonla-gis/plantile/pkg/feature"
-	"github.com/sonla-gis/plantile/pkg/geom"
-	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/ingest"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
+	"github.com/sonla-gis/plantile/pkg/publish"
 	"github.com/sonla-gis/plantile/pkg/tiler"
 )
 
@@ -50,6 +47,7 @@ type buildFlags struct {
 	workers         int
 	maxTiles        int
 	invalid         string // what to do with a self-intersecting polygon: drop or fail
+	outliers        string // what to do with features outside Vietnam or far from the rest
 	quiet           bool
 	cpuProfile      string
 	limits          feature.Limits
@@ -96,36 +94,12 @@ unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
 	fl.IntVar(&f.workers, "workers", 0, fmt.Sprintf("tiles built in parallel, at most %d (default: the number of CPUs)", tiler.MaxWorkers))
 	fl.IntVar(&f.maxTiles, "max-tiles", tiler.DefaultMaxTiles, "most tiles a build may write, counted before tiling starts")
 	fl.StringVar(&f.invalid, "invalid", "drop", "self-intersecting polygons: drop (report them in the summary) or fail")
+	fl.StringVar(&f.outliers, "outliers", "report", "features outside Vietnam or far from the others: report (list them in the summary), refuse, or keep")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file")
 	fl.MarkHidden("cpuprofile")
 	addLimitFlags(fl, &f.limits)
 	return cmd
-}
-
-// builtLayer is a source layer read into the index.
-type builtLayer struct {
-	name   string
-	info   feature.LayerInfo
-	crs    string
-	data   *index.Layer
-	zmin   int
-	zmax   int
-	reader time.Duration
-	// dissolve is the field merging polygons into zones below detailZoom
-	// ("" for none).
-	dissolve   string
-	detailZoom int
-	// rows[i] is the record number of index feature i, for reports.
-	rows []int64
-	// refused lists the features left out for an invalid geometry.
-	refused []refusal
-}
-
-// refusal is a feature left out of the index.
-type refusal struct {
-	row int64
-	err error
 }
 
 func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr io.Writer) error {
@@ -134,6 +108,10 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	}
 	if err := mbtiles.CheckTarget(f.out); err != nil { // before reading for minutes
 		return fmt.Errorf("build: %w", err)
+	}
+	outliers, err := ingest.ParseOutlierPolicy(f.outliers)
+	if err != nil {
+		return fmt.Errorf("build: --outliers: %w", err)
 	}
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
@@ -160,175 +138,34 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	if f.quiet {
 		logger = discardLogger()
 	}
-	start := time.Now()
-	var found []*ingest.Layer
-	for _, src := range srcs {
-		ls, err := ingest.Open(src, ingest.Options{SrcCRS: f.srcCRS, Encoding: f.encoding, Workers: f.workers, Limits: f.limits})
-		if err != nil {
-			return fmt.Errorf("build: %w", err)
-		}
-		if len(ls) == 0 {
-			return fmt.Errorf("build: %s: no layer found", src)
-		}
-		found = append(found, ls...)
+	q := publish.Request{
+		Sources: srcs, Names: f.layers, Out: f.out, SrcCRS: f.srcCRS, Encoding: f.encoding, Limits: f.limits,
+		Invalid: publish.InvalidPolicy(f.invalid), Outliers: outliers,
+		MinZoom: f.minZoom, MaxZoom: f.maxZoom, Zooms: zoomOverride,
+		Buffer: f.buffer, MaxTileBytes: f.maxTileBytes, MaxTileFeatures: f.maxTileFeatures, Workers: f.workers, MaxTiles: f.maxTiles,
+		Name: f.name, Attribution: f.attribution, Description: f.description,
+		Logger: logger,
+		// Zones: the dissolve field and detail zoom of each layer, from
+		// the flags and the bundled palette, once the layers are read.
+		Layers: func(tl []tiler.Layer) error { return setDissolve(tl, f.dissolve, f.detailZooms, f.mergeLines, f.thin) },
 	}
-	if len(f.layers) > 0 && len(f.layers) != len(found) {
-		return fmt.Errorf("build: %d --layer names for %d source layers", len(f.layers), len(found))
-	}
-	var layers []*builtLayer
-	names := map[string]bool{}
-	for i, sl := range found {
-		info := sl.Info()
-		name := info.Name
-		if len(f.layers) > 0 {
-			name = f.layers[i]
-		}
-		if names[name] {
-			return fmt.Errorf("build: two layers named %q: rename them with --layer", name)
-		}
-		names[name] = true
-		t0 := time.Now()
-		bl, err := readLayer(ctx, sl, name, f.invalid, logger)
-		if err != nil {
-			return err
-		}
-		bl.reader = time.Since(t0)
-		logger.Info("layer read", "layer", name, "source", info.Source, "features", bl.data.Len(),
-			"crs", bl.crs, "bytes_per_feature", int(bl.data.MemoryPerFeature()), "took", bl.reader.Round(time.Millisecond))
-		for _, w := range info.Warnings {
-			logger.Warn("layer warning", "layer", name, "warning", w)
-		}
-		layers = append(layers, bl)
-	}
-	for name := range zoomOverride {
-		if !names[name] {
-			return fmt.Errorf("build: --zoom names unknown layer %q", name)
-		}
-	}
-
-	// Zooms, then the tiler.
-	var tl []tiler.Layer
-	var bounds orb.Bound
-	seen := false
-	for _, bl := range layers {
-		if bl.data.Len() == 0 || bl.data.Bounds() == (orb.Bound{}) {
-			continue // no geometry
-		}
-		if b := bl.data.Bounds(); seen {
-			bounds = bounds.Union(b)
-		} else {
-			bounds, seen = b, true
-		}
-	}
-	for _, bl := range layers {
-		bl.zmin, bl.zmax = f.minZoom, f.maxZoom
-		if bl.zmax < 0 {
-			bl.zmax = tiler.DefaultMaxZoom(bounds, 0, 0, bl.zmin)
-		}
-		if z, ok := zoomOverride[bl.name]; ok {
-			bl.zmin, bl.zmax = z[0], z[1]
-		}
-		tl = append(tl, tiler.Layer{Name: bl.name, Data: bl.data, MinZoom: bl.zmin, MaxZoom: bl.zmax})
-	}
-	if err := setDissolve(tl, f.dissolve, f.detailZooms, f.mergeLines, f.thin); err != nil {
-		return err
-	}
-	for i, l := range tl {
-		layers[i].dissolve, layers[i].detailZoom = l.Dissolve, l.DetailZoom
-	}
-	buffer := f.buffer
-	if buffer == 0 {
-		buffer = -1 // tiler.Options: 0 means the default, negative none
-	}
-	t, err := tiler.New(tl, tiler.Options{Buffer: buffer, MaxTileBytes: f.maxTileBytes, MaxTileFeatures: f.maxTileFeatures, Workers: f.workers, MaxTiles: f.maxTiles})
-	if err != nil {
-		return fmt.Errorf("build: %w", err)
-	}
-	// The tiler checks the rings again in Web Mercator, where tiles are
-	// drawn, and leaves out what fails there.
-	for _, sk := range t.Skipped() {
-		for _, bl := range layers {
-			if bl.name == sk.Layer && sk.Index < len(bl.rows) {
-				if f.invalid == "fail" {
-					return fmt.Errorf("build: %s: record %d: %w (--invalid fail)", bl.info.Source, bl.rows[sk.Index], sk.Err)
-				}
-				bl.refused = append(bl.refused, refusal{row: bl.rows[sk.Index], err: sk.Err})
-			}
-		}
-	}
-	zmin, zmax := t.ZoomRange()
-
-	if dir := filepath.Dir(f.out); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("build: %w", err)
-		}
-	}
-	w, err := mbtiles.Create(f.out)
-	if err != nil {
-		return fmt.Errorf("build: %w", err)
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			w.Abort()
-		}
-	}()
-
 	progress := newProgress(stderr, f.quiet, logger)
-	tileStart := time.Now()
-	stats, err := t.Run(ctx, func(tile tiler.Tile) error {
-		return w.PutTileGzipped(tile.Z, tile.X, tile.Y, tile.Data)
-	}, progress.update)
+	res, err := publish.Run(ctx, q, func(e publish.Event) {
+		if e.Step == publish.StepTile {
+			progress.update(e.Done, e.Total)
+		}
+	})
 	progress.finish()
 	if errors.Is(err, tiler.ErrTooManyTiles) {
 		return fmt.Errorf("build: %w; raise --max-tiles (now %d), lower --maxzoom, or fix the feature", err, f.maxTiles)
 	}
-	if err != nil {
+	if err != nil && !strings.HasPrefix(err.Error(), "build: ") { // the Layers hook's errors name their flags
 		return fmt.Errorf("build: %w", err)
 	}
-	tileTime := time.Since(tileStart)
-	if err := checkWritten(layers, stats); err != nil {
+	if err != nil {
 		return err
 	}
-
-	name := f.name
-	if name == "" {
-		name = strings.TrimSuffix(filepath.Base(f.out), filepath.Ext(f.out))
-	}
-	meta := mbtiles.Metadata{
-		Name:        name,
-		Format:      mbtiles.FormatPBF,
-		Bounds:      bounds,
-		Center:      mbtiles.Center{Lon: bounds.Center()[0], Lat: bounds.Center()[1], Zoom: min(zmax, zmin+2)},
-		MinZoom:     zmin,
-		MaxZoom:     zmax,
-		Attribution: f.attribution,
-		Description: f.description,
-	}
-	if meta.Description == "" {
-		// Base names only: the metadata is published (TileJSON), the
-		// build machine's directories are nobody's business.
-		bases := make([]string, len(srcs))
-		for i, src := range srcs {
-			bases[i] = filepath.Base(src)
-		}
-		meta.Description = "Built by plantile from " + strings.Join(bases, ", ")
-	}
-	for _, bl := range layers {
-		meta.VectorLayers = append(meta.VectorLayers, vectorLayer(bl))
-		// The exact features go with the tiles: one file, one version.
-		if err := w.PutFeatures(bl.data); err != nil {
-			return fmt.Errorf("build: %w", err)
-		}
-	}
-	meta.Extra = map[string]string{mbtiles.VersionKey: mbtiles.NewVersion()}
-	w.SetMetadata(meta)
-	ws := w.Stats()
-	if err := w.Commit(); err != nil {
-		return fmt.Errorf("build: %w", err)
-	}
-	committed = true
-	printSummary(stdout, f.out, layers, stats, ws, time.Since(start), tileTime)
+	printSummary(stdout, res)
 	return nil
 }
 
@@ -356,64 +193,6 @@ func checkBuildFlags(f buildFlags) error {
 	return nil
 }
 
-// readLayer reads one source layer, in WGS 84, into the index. Bad records
-// (a broken shape) are kept without geometry and reported, as inspect does.
-//
-// Polygons whose rings cross or touch themselves, which MVT forbids, are
-// dropped and listed (invalid "drop") or fail the build ("fail").
-func readLayer(ctx context.Context, sl *ingest.Layer, name, invalid string, log *slog.Logger) (*builtLayer, error) {
-	info := sl.Info()
-	r, err := sl.Features(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	defer r.Close()
-	info.Name = name
-	b := index.NewBuilder(info)
-	bad := 0
-	var rows []int64
-	var refused []refusal
-	for {
-		ft, err := r.Read()
-		if ft == nil {
-			if err == io.EOF {
-				break
-			}
-			return nil, fmt.Errorf("build: %w", err)
-		}
-		if err != nil {
-			if bad < 5 {
-				log.Warn("bad record kept without geometry", "layer", name, "error", err)
-			}
-			bad++
-		}
-		if ft.Geometry != nil {
-			if err := geom.CheckPolygon(ft.Geometry); err != nil {
-				if invalid == "fail" {
-					return nil, fmt.Errorf("build: %s: record %d: %w (--invalid fail)", info.Source, ft.Row, err)
-				}
-				log.Warn("invalid polygon dropped", "layer", name, "record", ft.Row, "error", err)
-				refused = append(refused, refusal{row: ft.Row, err: err})
-				continue
-			}
-		}
-		rows = append(rows, ft.Row)
-		if err := b.Add(ft); err != nil {
-			return nil, fmt.Errorf("build: %s: %w", info.Source, err)
-		}
-	}
-	if bad > 0 {
-		log.Warn("bad records", "layer", name, "count", bad)
-	}
-	desc := sl.CRS.String() + " (" + sl.CRSFrom + ")"
-	if t := sl.CRS.Transformation; t != "" {
-		desc += " via " + t
-	} else if t := r.Transformation(); t != "" {
-		desc += " via " + t
-	}
-	return &builtLayer{name: name, info: info, crs: desc, data: b.Layer(), rows: rows, refused: refused}, nil
-}
-
 // parseZooms reads NAME=MIN-MAX overrides.
 func parseZooms(specs []string) (map[string][2]int, error) {
 	out := map[string][2]int{}
@@ -431,73 +210,6 @@ func parseZooms(specs []string) (map[string][2]int, error) {
 		out[name] = [2]int{a, b}
 	}
 	return out, nil
-}
-
-// vectorLayer describes a layer for the MBTiles json metadata, with the
-// field types TileJSON uses.
-func vectorLayer(bl *builtLayer) mbtiles.VectorLayer {
-	fields := map[string]string{}
-	for _, fd := range bl.data.Schema().Fields {
-		switch fd.Type {
-		case feature.Int, feature.Float:
-			fields[fd.Name] = "Number"
-		case feature.Bool:
-			fields[fd.Name] = "Boolean"
-		default:
-			fields[fd.Name] = "String"
-		}
-	}
-	desc := bl.info.GeometryType
-	if bl.info.Source != "" {
-		desc += " from " + sourceBase(bl.info.Source)
-	}
-	return mbtiles.VectorLayer{ID: bl.name, Description: strings.TrimSpace(desc), MinZoom: bl.zmin, MaxZoom: bl.zmax, Fields: fields}
-}
-
-// sourceBase shortens a layer source to what may be published: the file
-// name, or archive.zip/member for a member of a zip archive.
-func sourceBase(src string) string {
-	dir, file := filepath.Split(src)
-	if parent := filepath.Base(filepath.Clean(dir)); strings.HasSuffix(strings.ToLower(parent), ".zip") {
-		return parent + "/" + file
-	}
-	return file
-}
-
-// checkWritten fails a build that wrote no tile although its layers have
-// features, saying why the features were left out.
-func checkWritten(layers []*builtLayer, st tiler.Stats) error {
-	tiles, features := 0, 0
-	for _, zs := range st.Zooms {
-		tiles += zs.Tiles
-	}
-	for _, bl := range layers {
-		features += bl.data.Len()
-	}
-	if tiles > 0 || features == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("build: no tile written from %d features", features)
-	for _, o := range st.Oversize {
-		msg += fmt.Sprintf("; %s", describeOversize(layers, o))
-	}
-	for _, bl := range layers {
-		for _, r := range bl.refused {
-			msg += fmt.Sprintf("; layer %s record %d dropped: %v", bl.name, r.row, r.err)
-		}
-	}
-	return errors.New(msg)
-}
-
-func describeOversize(layers []*builtLayer, o tiler.Oversize) string {
-	rec := "id " + strconv.FormatUint(o.ID, 10)
-	for _, bl := range layers {
-		if bl.name == o.Layer && o.Index < len(bl.rows) {
-			rec = "record " + strconv.FormatInt(bl.rows[o.Index], 10)
-		}
-	}
-	return fmt.Sprintf("layer %s %s alone makes a %d-byte tile (in %d tiles, e.g. %d/%d/%d), over --max-tile-bytes %d: it is left out of them",
-		o.Layer, rec, o.Bytes, o.Tiles, o.At[0], o.At[1], o.At[2], o.Limit)
 }
 
 // progress shows tiles done: a bar on a terminal, a log line every few
@@ -555,11 +267,12 @@ func (p *progress) finish() {
 	}
 }
 
-func printSummary(w io.Writer, out string, layers []*builtLayer, st tiler.Stats, ws mbtiles.Stats, total, tiling time.Duration) {
-	fmt.Fprintf(w, "wrote %s in %s (tiling %s)\n", out, total.Round(time.Millisecond), tiling.Round(time.Millisecond))
-	for _, bl := range layers {
-		fmt.Fprintf(w, "  layer %-20s %8d features  z%d-%d  CRS %s\n", bl.name, bl.data.Len(), bl.zmin, bl.zmax, bl.crs)
+func printSummary(w io.Writer, res *publish.Result) {
+	fmt.Fprintf(w, "wrote %s in %s (tiling %s)\n", res.Out, res.Took.Round(time.Millisecond), res.Tiling.Round(time.Millisecond))
+	for _, bl := range res.Layers {
+		fmt.Fprintf(w, "  layer %-20s %8d features  z%d-%d  CRS %s\n", bl.Name, bl.Features, bl.MinZoom, bl.MaxZoom, bl.CRS)
 	}
+	st := res.Tiles
 	zs := slices.Sorted(func(yield func(int) bool) {
 		for z := range st.Zooms {
 			if !yield(z) {
@@ -589,16 +302,22 @@ func printSummary(w io.Writer, out string, layers []*builtLayer, st tiler.Stats,
 	if worst >= 0 {
 		fmt.Fprintf(w, "  zones: worst tile %d/%d/%d, land-use shares within %.2f percentage points of the exact data\n", at[0], at[1], at[2], worst)
 	}
+	ws := res.Written
 	l := ws.Largest
 	fmt.Fprintf(w, "  total %d tiles (%d unique), %d bytes; largest %d bytes at %d/%d/%d\n",
 		ws.Tiles, ws.UniqueTiles, ws.UniqueBytes, l.Size, l.Z, l.X, l.Y)
-	for _, bl := range layers {
-		for _, r := range bl.refused {
-			fmt.Fprintf(w, "  refused: layer %s record %d: %v\n", bl.name, r.row, r.err)
+	for _, bl := range res.Layers {
+		for _, r := range bl.Dropped {
+			fmt.Fprintf(w, "  refused: layer %s record %d: %s\n", bl.Name, r.Feature, r.Cause)
 		}
 	}
-	for _, o := range st.Oversize {
-		fmt.Fprintf(w, "  too large: %s\n", describeOversize(layers, o))
+	for _, bl := range res.Layers {
+		if bl.Outliers.Total > 0 {
+			fmt.Fprintf(w, "  outliers: layer %s: %s\n", bl.Name, strings.ReplaceAll(strings.TrimSpace(bl.Outliers.String()), "\n", "\n    "))
+		}
+	}
+	for _, o := range res.Oversize {
+		fmt.Fprintf(w, "  too large: %s\n", o)
 	}
 }
 

@@ -18,8 +18,8 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/sonla-gis/plantile/pkg/index"
-	"github.com/sonla-gis/plantile/pkg/ingest"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
+	"github.com/sonla-gis/plantile/pkg/publish"
 )
 
 // needGDAL skips a test when GDAL's tools are missing, except under CI
@@ -44,15 +44,13 @@ func testdata(parts ...string) string {
 // sourceLayer reads a test source the way build does, for comparisons.
 func sourceLayer(t *testing.T, path, srcCRS string) *index.Layer {
 	t.Helper()
-	ls, err := ingest.Open(path, ingest.Options{SrcCRS: srcCRS})
+	q := publish.Defaults()
+	q.Sources, q.SrcCRS, q.Out = []string{path}, srcCRS, filepath.Join(t.TempDir(), "layer.mbtiles")
+	res, err := publish.Run(context.Background(), q, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bl, err := readLayer(context.Background(), ls[0], ls[0].Info().Name, "drop", discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bl.data
+	return res.Layers[0].Data
 }
 
 // mercatorMeters converts lon/lat to EPSG:3857 metres, GDAL's output CRS

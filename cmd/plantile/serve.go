@@ -20,8 +20,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sonla-gis/plantile/pkg/catalog"
 	"github.com/sonla-gis/plantile/pkg/config"
 	"github.com/sonla-gis/plantile/pkg/glyphs"
+	"github.com/sonla-gis/plantile/pkg/publish"
 	"github.com/sonla-gis/plantile/pkg/server"
 	"github.com/sonla-gis/plantile/styles"
 	"github.com/sonla-gis/plantile/tiles"
@@ -88,6 +90,7 @@ type Main struct {
 	Embedded fs.FS
 
 	reg      *server.Registry
+	cat      *catalog.Catalog // the catalog when serving a data directory
 	srv      *server.Server
 	ln       net.Listener
 	mln      net.Listener // metrics_listen, if set
@@ -124,7 +127,19 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.stop = stop
 	cache, cerr := m.cacheDir()
 	dir := cfg.TilesDir
-	if dir == "" {
+	data := cfg.DataDir
+	if data == "" && dir == "" {
+		data = os.Getenv(catalog.EnvDataDir)
+	}
+	if data != "" {
+		if dir != "" {
+			return errors.New("serve: give either a data directory (--data, data_dir, PLANTILE_DATA) or a tiles directory (--tiles), not both")
+		}
+		if err := m.openCatalog(ctx, data); err != nil {
+			return err
+		}
+		dir = m.cat.Path("layers")
+	} else if dir == "" {
 		if cerr != nil {
 			return fmt.Errorf("serve: the bundled tilesets need a cache directory (set cache_dir or tiles_dir): %w", cerr)
 		}
@@ -146,7 +161,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.tmpSnaps = snaps
 		m.Logger.Warn("serve: no cache_dir; tileset snapshots go to a temporary directory (may be RAM-backed)", "dir", snaps)
 	}
+	var files func(context.Context) (map[string]string, error)
+	if m.cat != nil {
+		files = server.CatalogFiles(m.cat)
+	}
 	m.reg = server.NewRegistry(dir, server.RegistryOptions{
+		Files:       files,
 		Logger:      m.Logger,
 		CacheBytes:  int64(cfg.TileCacheMB) << 20,
 		SnapshotDir: snaps,
@@ -198,6 +218,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	if m.demo {
 		fmt.Fprintf(m.Out, "plantile: serving Son La demo at %s/\n", m.url)
+	} else if m.cat != nil {
+		fmt.Fprintf(m.Out, "plantile: serving %d catalog layers from %s at %s/\n", len(names), m.cat.Dir(), m.url)
 	} else {
 		noun := "tilesets"
 		if len(names) == 1 {
@@ -210,6 +232,87 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	if len(names) == 0 {
 		m.Logger.Warn("serve: no tilesets yet; add NAME.mbtiles files to the tiles directory", "dir", dir)
+	}
+	return nil
+}
+
+// Catalog returns the catalog served (nil unless serving a data
+// directory); with Registry it is what the upload API publishes through
+// (publish.PublishVersion, publish.Rollback).
+func (m *Main) Catalog() *catalog.Catalog { return m.cat }
+
+// Registry returns the served tilesets (after Run); its Reload is the swap
+// after a publish or rollback.
+func (m *Main) Registry() *server.Registry { return m.reg }
+
+// openCatalog opens the catalog of data directory dir, recovers from an
+// interrupted publish (marks it failed, removes its files and the
+// writers' temporary files), and publishes the bundled demo into an empty
+// catalog.
+func (m *Main) openCatalog(ctx context.Context, dir string) error {
+	cat, err := catalog.Open(dir, catalog.Options{})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	m.cat = cat
+	rec, err := publish.Recover(ctx, cat, catalog.System("serve"))
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	for _, v := range rec.Versions {
+		m.Logger.Warn("serve: an interrupted publish was marked failed; the previous version serves", "layer", v.Layer, "version", v.Number)
+	}
+	layers, err := cat.Layers(ctx)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if len(layers) > 0 {
+		return nil
+	}
+	return m.seedDemo(ctx)
+}
+
+// The bundled demo as the catalog knows it. Since 1 July 2025 Son La has
+// no districts (../shared/DOMAIN.md section 6): the demo's district
+// boundaries are labelled as historical.
+const (
+	demoOrg      = "demo"
+	demoOrgName  = "Dữ liệu mẫu plantile"
+	demoTitle    = "Quy hoạch mẫu Sơn La (dữ liệu minh hoạ)"
+	demoDistrict = "Địa giới cấp huyện (trước 01/7/2025)"
+)
+
+// seedDemo publishes every bundled tileset as version 1 of a layer of the
+// same name, owned by organisation demo.
+func (m *Main) seedDemo(ctx context.Context) error {
+	by := catalog.System("serve")
+	if _, err := m.cat.EnsureOrg(ctx, by, demoOrg, demoOrgName, catalog.KindOther); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	// Under layers/, hidden: a crash here leaves nothing Recover misses.
+	if err := os.MkdirAll(m.cat.Path("layers"), 0o755); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	tmp, err := os.MkdirTemp(m.cat.Path("layers"), ".demo-")
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	names, err := server.ExtractTilesets(m.Embedded, tmp)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	for _, name := range names {
+		path := filepath.Join(tmp, name+server.Ext)
+		sum, err := fileSum(path)
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		v := publish.Version{Layer: name, By: by, New: catalog.NewVersion{Title: demoTitle + " — " + demoDistrict, Owner: demoOrg, SourceHash: sum}}
+		if _, err := publish.ImportFile(ctx, m.cat, v, path, catalog.VersionResult{}); err != nil {
+			return fmt.Errorf("serve: bundled demo %s: %w", name, err)
+		}
+		m.Logger.Info("serve: bundled demo published into the catalog", "layer", name, "owner", demoOrg)
 	}
 	return nil
 }
@@ -447,6 +550,12 @@ func (m *Main) Close() error {
 		if cerr := m.reg.Close(); err == nil {
 			err = cerr
 		}
+	}
+	if m.cat != nil {
+		if cerr := m.cat.Close(); err == nil {
+			err = cerr
+		}
+		m.cat = nil
 	}
 	if m.tmpSnaps != "" {
 		os.RemoveAll(m.tmpSnaps) // snapshots are unlinked once open; open ones live on until closed

@@ -278,7 +278,7 @@ func TestServeCommand(t *testing.T) {
 	base := "http://" + addr[1]
 	_, body := get(t, base+"/tiles/a.json")
 	var tj struct{ Tiles []string }
-	if err := json.Unmarshal(body, &tj); err != nil || len(tj.Tiles) != 1 || tj.Tiles[0] != "http://tiles.example/tiles/a/{z}/{x}/{y}.pbf" {
+	if err := json.Unmarshal(body, &tj); err != nil || len(tj.Tiles) != 1 || !strings.HasPrefix(tj.Tiles[0], "http://tiles.example/tiles/a/{z}/{x}/{y}.pbf?v=") {
 		t.Errorf("TileJSON tiles %v (%v)", tj.Tiles, err)
 	}
 	// A new tileset appears through polling.

@@ -72,6 +72,10 @@ type VersionResult struct {
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
+// VersionFile is where version n of layer lives, relative to the data
+// directory (see Catalog.Path); the publish pipeline writes it there.
+func VersionFile(layer string, n int) string { return versionFile(layer, n) }
+
 // versionFile is where version n of layer lives, relative to the data
 // directory: one immutable file per version, beside the others.
 func versionFile(layer string, n int) string {

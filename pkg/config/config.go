@@ -29,6 +29,11 @@ type Config struct {
 	// TilesDir is the directory of NAME.mbtiles tilesets. Empty serves the
 	// Son La demo tilesets bundled in the binary.
 	TilesDir string `mapstructure:"tiles_dir"`
+	// DataDir is the catalog's data directory (pkg/catalog). When set (or
+	// PLANTILE_DATA is), the served tilesets are the catalog layers'
+	// current versions instead of TilesDir or the bundled demo, and an
+	// empty catalog gets the bundled demo published into it.
+	DataDir string `mapstructure:"data_dir"`
 	// CacheDir is where the bundled tilesets are copied (SQLite needs a real
 	// file). Empty means the user cache directory (os.UserCacheDir)/plantile.
 	CacheDir string `mapstructure:"cache_dir"`

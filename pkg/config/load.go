@@ -19,6 +19,7 @@ const EnvPrefix = "PLANTILE"
 // listed here use the key with "_" replaced by "-".
 var flagKeys = map[string]string{
 	"tiles":         "tiles_dir",
+	"data":          "data_dir",
 	"styles":        "styles_dir",
 	"fonts":         "fonts_dir",
 	"web":           "web_dir",
@@ -34,6 +35,7 @@ func AddFlags(fs *pflag.FlagSet) {
 	fs.String("listen", d.Listen, "address to listen on (host:port; \":8080\" for all interfaces)")
 	fs.String("public-url", d.PublicURL, "absolute URL clients reach the server at (default: from each request)")
 	fs.String("tiles", d.TilesDir, "directory of NAME.mbtiles tilesets (default: the bundled Son La demo)")
+	fs.String("data", d.DataDir, "catalog data directory: serve its layers' current versions (also $PLANTILE_DATA)")
 	fs.String("cache-dir", d.CacheDir, "where the bundled tilesets are unpacked (default: user cache dir)")
 	fs.String("styles", d.StylesDir, "directory of MapLibre style JSON files overriding the bundled ones")
 	fs.String("fonts", d.FontsDir, "directory of glyph PBFs (FONTSTACK/START-END.pbf) overriding the bundled ones")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -49,7 +50,7 @@ func TestTileJSON(t *testing.T) {
 			if tj.TileJSON != "3.0.0" || tj.Scheme != "xyz" || tj.Name != "Son La test" || tj.MinZoom != 8 || tj.MaxZoom != 12 || tj.Attribution != "test data" {
 				t.Errorf("TileJSON %+v", tj)
 			}
-			if len(tj.Tiles) != 1 || tj.Tiles[0] != want+"/tiles/sonla/{z}/{x}/{y}.pbf" {
+			if len(tj.Tiles) != 1 || tj.Tiles[0] != want+"/tiles/sonla/{z}/{x}/{y}.pbf?v="+url.QueryEscape(res.Header.Get(server.VersionHeader)) || tj.PlantileVersion == "" {
 				t.Errorf("tiles %v, want base %s", tj.Tiles, want)
 			}
 			if len(tj.VectorLayers) != 2 || tj.VectorLayers[0].ID != "landuse" || tj.VectorLayers[0].Fields["ma_dat"] != "String" {
@@ -61,13 +62,13 @@ func TestTileJSON(t *testing.T) {
 			if tt.publicURL == "" && !strings.Contains(res.Header.Get("Vary"), "X-Forwarded-Host") {
 				t.Errorf("Vary %q", res.Header.Get("Vary"))
 			}
-			// The list names the same URLs.
+			// The list names the unversioned template, for QGIS.
 			_, body = e.get(t, "/tiles", tt.headers...)
 			var list struct{ Tilesets []server.TilesetSummary }
 			if err := json.Unmarshal(body, &list); err != nil {
 				t.Fatal(err)
 			}
-			if len(list.Tilesets) != 1 || list.Tilesets[0].TileJSON != want+"/tiles/sonla.json" || list.Tilesets[0].Tiles != tj.Tiles[0] || len(list.Tilesets[0].Layers) != 2 {
+			if len(list.Tilesets) != 1 || list.Tilesets[0].TileJSON != want+"/tiles/sonla.json" || list.Tilesets[0].Tiles != want+"/tiles/sonla/{z}/{x}/{y}.pbf" || len(list.Tilesets[0].Layers) != 2 {
 				t.Errorf("list %+v", list)
 			}
 		})

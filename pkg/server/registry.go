@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sonla-gis/plantile/pkg/catalog"
 	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
 	"github.com/sonla-gis/plantile/pkg/search"
@@ -181,6 +183,30 @@ type RegistryOptions struct {
 	// not read half written (the copy is checked too). Reload, as on
 	// SIGHUP, does not wait. 0: no wait.
 	Settle time.Duration
+	// Files, when set, replaces the directory scan: it returns the files
+	// to serve by tileset name (see CatalogFiles, where the name is a
+	// catalog layer id and the file its current version). A name that
+	// maps to a new path is loaded as a new version of that tileset.
+	Files func(ctx context.Context) (map[string]string, error)
+}
+
+// CatalogFiles returns a RegistryOptions.Files that serves the current
+// version of every layer of the catalog: layer id -> version file. A
+// layer without a published version is not served.
+func CatalogFiles(cat *catalog.Catalog) func(ctx context.Context) (map[string]string, error) {
+	return func(ctx context.Context) (map[string]string, error) {
+		ls, err := cat.Layers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]string, len(ls))
+		for _, l := range ls {
+			if l.CurrentVersion > 0 {
+				out[l.ID] = cat.Path(catalog.VersionFile(l.ID, l.CurrentVersion))
+			}
+		}
+		return out, nil
+	}
 }
 
 // Registry serves the NAME.mbtiles files of one directory as tilesets and
@@ -195,6 +221,7 @@ type Registry struct {
 	log    *slog.Logger
 	cache  *tileCache
 	settle time.Duration
+	files  func(ctx context.Context) (map[string]string, error)
 
 	mu      sync.Mutex        // serialises Reload and Close
 	failed  map[string]fileID // guarded by mu: versions refused, not retried until they change
@@ -226,6 +253,7 @@ func NewRegistry(dir string, opts RegistryOptions) *Registry {
 		log:    opts.Logger,
 		cache:  newTileCache(opts.CacheBytes),
 		settle: opts.Settle,
+		files:  opts.Files,
 		failed: map[string]fileID{},
 	}
 	empty := map[string]*Tileset{}
@@ -274,14 +302,14 @@ func (r *Registry) reload(ctx context.Context, settle bool) error {
 	if r.closed {
 		return errors.New("server: registry closed")
 	}
-	entries, err := os.ReadDir(r.dir)
+	files, err := r.scan(ctx)
 	if err != nil {
-		return fmt.Errorf("server: read tiles directory: %w", err)
+		return err
 	}
 	cur := *r.current.Load()
-	next := make(map[string]*Tileset, len(entries))
+	next := make(map[string]*Tileset, len(files))
 	var errs []error
-	for _, e := range entries {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if ctx.Err() != nil {
 			// Versions opened by this scan were never published: close
 			// them, or their readers (and snapshot files) would leak.
@@ -292,18 +320,14 @@ func (r *Registry) reload(ctx context.Context, settle bool) error {
 			}
 			return ctx.Err()
 		}
-		name, ok := strings.CutSuffix(e.Name(), Ext)
-		if !ok || strings.HasPrefix(e.Name(), ".") {
-			continue // not a tileset, or a temporary file of a writer
-		}
-		path := filepath.Join(r.dir, e.Name())
+		path := files[name]
 		fi, err := os.Stat(path) // follows symbolic links
 		if err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
 		id := identify(fi)
 		old := cur[name]
-		if old != nil && old.id == id {
+		if old != nil && old.id == id { // another file (a catalog version) has another inode
 			next[name] = old
 			continue
 		}
@@ -351,7 +375,7 @@ func (r *Registry) reload(ctx context.Context, settle bool) error {
 		}
 	}
 	for name := range r.failed {
-		if _, ok := next[name]; !ok && !slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() == name+Ext }) {
+		if _, ok := files[name]; !ok {
 			delete(r.failed, name)
 		}
 	}
@@ -368,6 +392,32 @@ func (r *Registry) reload(ctx context.Context, settle bool) error {
 	}
 	r.ready.Store(true)
 	return errors.Join(errs...)
+}
+
+// scan lists the files to serve by name: Files when set, else the
+// NAME.mbtiles files of the directory (not the hidden temporary files of
+// writers).
+func (r *Registry) scan(ctx context.Context) (map[string]string, error) {
+	if r.files != nil {
+		m, err := r.files(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("server: list tilesets: %w", err)
+		}
+		return m, nil
+	}
+	entries, err := os.ReadDir(r.dir)
+	if err != nil {
+		return nil, fmt.Errorf("server: read tiles directory: %w", err)
+	}
+	out := make(map[string]string, len(entries))
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), Ext)
+		if !ok || strings.HasPrefix(e.Name(), ".") {
+			continue // not a tileset, or a temporary file of a writer
+		}
+		out[name] = filepath.Join(r.dir, e.Name())
+	}
+	return out, nil
 }
 
 // retire drops the Registry's reference to an old version: its reader

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -34,6 +35,21 @@ type TileJSON struct {
 // vector tile connection and TileJSON lists under "tiles".
 func TileURL(base, name string) string {
 	return base + "/tiles/" + name + "/{z}/{x}/{y}.pbf"
+}
+
+// VersionQuery is the query parameter of a versioned tile URL.
+const VersionQuery = "v"
+
+// VersionedTileURL is TileURL naming one version of the tileset (its
+// Plantile-Version): a tile fetched by it while that version serves is
+// sent with Cache-Control immutable, so a CDN may keep it for ever; a new
+// version gets new URLs through TileJSON. The unversioned URL keeps
+// working (with max-age) for clients that store the template, like QGIS.
+func VersionedTileURL(base, name, version string) string {
+	if version == "" {
+		return TileURL(base, name)
+	}
+	return TileURL(base, name) + "?" + VersionQuery + "=" + url.QueryEscape(version)
 }
 
 // TileJSONURL returns the URL of a tileset's TileJSON document.
@@ -69,7 +85,7 @@ func tileJSON(t *Tileset, base string) TileJSON {
 		Version:      scrubPaths(m.Version),
 		Attribution:  scrubPaths(m.Attribution),
 		Scheme:       "xyz",
-		Tiles:        []string{TileURL(base, t.Name)},
+		Tiles:        []string{VersionedTileURL(base, t.Name, t.versionID)},
 		VectorLayers: make([]mbtiles.VectorLayer, len(m.VectorLayers)),
 		MinZoom:      m.MinZoom,
 		MaxZoom:      m.MaxZoom,
@@ -142,7 +158,7 @@ func (s *Server) handleTilesets(w http.ResponseWriter, r *http.Request) error {
 			Bounds:      tj.Bounds,
 			Layers:      make([]string, 0, len(tj.VectorLayers)),
 			TileJSON:    TileJSONURL(base, t.Name),
-			Tiles:       tj.Tiles[0],
+			Tiles:       TileURL(base, t.Name), // unversioned: QGIS keeps the template
 			Loaded:      t.Loaded.UTC(),
 		}
 		for _, l := range tj.VectorLayers {

@@ -104,6 +104,12 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h[VersionHeader] = []string{version}
 	h["Cache-Control"] = s.hdrTileCache
+	if v := r.URL.Query().Get(VersionQuery); v != "" && v == version {
+		// The URL names the version that answered: its tiles never change.
+		// A URL naming another version (old, from a cached TileJSON) gets
+		// the current tile with the ordinary max-age, never immutable.
+		h["Cache-Control"] = s.hdrImmutable
+	}
 	h["Vary"] = s.hdrVaryTile
 	if t.Empty() {
 		s.metrics.tiles.WithLabelValues(req.name, "empty").Inc()

@@ -61,6 +61,7 @@ type Server struct {
 	// Header values computed once and shared by every response: net/http
 	// only reads them.
 	hdrTileCache []string // Cache-Control of tiles, glyphs
+	hdrImmutable []string // Cache-Control of a tile fetched by its version's URL
 	hdrVaryTile  []string
 	hdrMVT       []string
 	hdrGzip      []string
@@ -118,6 +119,7 @@ func New(opts Options) (*Server, error) {
 	s.maxTile = int64(opts.Config.MaxTileMB) << 20
 	s.recorders.New = func() any { return new(recorder) }
 	s.hdrTileCache = []string{"public, max-age=" + strconv.Itoa(int(opts.Config.MaxAge/time.Second))}
+	s.hdrImmutable = []string{"public, max-age=31536000, immutable"}
 	s.hdrMVT, s.hdrGzip = []string{MediaTypeMVT}, []string{"gzip"}
 	if s.cors.any {
 		s.hdrVaryTile = []string{"Accept-Encoding"}

@@ -1,0 +1,576 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/sonla-gis/plantile/pkg/feature"
+	"github.com/sonla-gis/plantile/pkg/geom"
+	"github.com/sonla-gis/plantile/pkg/index"
+	"github.com/sonla-gis/plantile/pkg/ingest"
+	"github.com/sonla-gis/plantile/pkg/mbtiles"
+	"github.com/sonla-gis/plantile/pkg/tiler"
+)
+
+// InvalidPolicy is what Run does with a polygon whose rings cross or touch
+// themselves, which MVT forbids.
+type InvalidPolicy string
+
+// The invalid-geometry policies: drop leaves the feature out and lists it
+// in Result; fail refuses the whole version.
+const (
+	InvalidDrop InvalidPolicy = "drop"
+	InvalidFail InvalidPolicy = "fail"
+)
+
+// ParseInvalidPolicy reads a policy name as given to --invalid; "" is drop.
+func ParseInvalidPolicy(s string) (InvalidPolicy, error) {
+	switch p := InvalidPolicy(s); p {
+	case InvalidDrop, InvalidFail:
+		return p, nil
+	case "":
+		return InvalidDrop, nil
+	}
+	return "", fmt.Errorf("publish: unknown invalid-geometry policy %q (want drop or fail)", s)
+}
+
+// The steps an Event names, in order.
+const (
+	StepRead  = "read"  // a source layer was read, validated, reprojected and indexed
+	StepTile  = "tile"  // tiles built: Done of Total
+	StepWrite = "write" // the version file is being written and committed
+)
+
+// Event is a progress report: Done of Total units of Step (layers for
+// read, tiles for tile), with an optional message for people.
+type Event struct {
+	Step    string `json:"step"`
+	Done    int    `json:"done"`
+	Total   int    `json:"total"`
+	Message string `json:"message,omitempty"`
+}
+
+// Reason is one feature a policy left out or refused: the source file, the
+// 1-based feature (record) number, 0 when the cause is not one feature,
+// and the cause in words.
+type Reason struct {
+	File    string `json:"file"`
+	Feature int64  `json:"feature"`
+	Cause   string `json:"cause"`
+}
+
+// RefusedError is a version refused by a policy (InvalidFail, or
+// ingest.OutliersRefuse): nothing was written. Reasons lists every
+// offending feature known when the refusal was decided.
+type RefusedError struct {
+	Reasons []Reason
+	Err     error // the first reason as an error (a *feature.Error when it is one feature)
+}
+
+func (e *RefusedError) Error() string {
+	msg := "publish: " + e.Err.Error()
+	if n := len(e.Reasons); n > 1 {
+		msg += fmt.Sprintf(" (and %d more)", n-1)
+	}
+	return msg
+}
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// Request is one publish: the sources, where to write, and the policies.
+// Start from Defaults; a zero Request is not valid (zooms, limits).
+type Request struct {
+	Sources  []string // files, folders or zips, read with ingest.Open
+	Names    []string // new layer names, one per source layer in order; none keeps the file names
+	Out      string   // the MBTiles file to write, replaced atomically
+	SrcCRS   string   // overrides .prj and GeoJSON crs
+	Encoding string   // .dbf text encoding; "" detects it
+	Limits   feature.Limits
+
+	Invalid  InvalidPolicy
+	Outliers ingest.OutlierPolicy
+
+	MinZoom int
+	MaxZoom int               // negative: from the data (0.5 m precision)
+	Zooms   map[string][2]int // per-layer MIN, MAX overrides by layer name
+	// Layers, when set, adjusts the tiler's layers once they are read and
+	// their zooms set (e.g. Dissolve and DetailZoom, which need each
+	// layer's schema); an error stops the publish.
+	Layers func([]tiler.Layer) error
+
+	Buffer          float64 // pixels of a 256-pixel tile; 0 for none
+	MaxTileBytes    int
+	MaxTileFeatures int
+	Workers         int // 0: the number of CPUs
+	MaxTiles        int
+
+	Name, Attribution, Description string // tileset metadata; Name defaults to Out's base name
+	// Version is the version id stored in the file (mbtiles.VersionKey);
+	// "" makes a new one.
+	Version string
+
+	// Logger receives warnings and per-layer notes; nil discards them.
+	Logger *slog.Logger
+}
+
+// Defaults returns a Request with the default zooms, policies and limits.
+func Defaults() Request {
+	return Request{
+		Invalid:         InvalidDrop,
+		Outliers:        ingest.OutliersReport,
+		MinZoom:         tiler.DefaultMinZoom,
+		MaxZoom:         -1,
+		Buffer:          tiler.DefaultBuffer,
+		MaxTileBytes:    tiler.DefaultMaxTileBytes,
+		MaxTileFeatures: tiler.DefaultMaxTileFeatures,
+		MaxTiles:        tiler.DefaultMaxTiles,
+		Limits:          feature.DefaultLimits(),
+	}
+}
+
+// Layer is one source layer as published.
+type Layer struct {
+	Name     string
+	Info     feature.LayerInfo
+	CRS      string // the source CRS and how it was found, for people
+	Features int
+	MinZoom  int
+	MaxZoom  int
+	Read     time.Duration
+	// Dissolve is the field merging the layer's polygons into zones below
+	// DetailZoom ("" for none), as the tiler was given it.
+	Dissolve   string
+	DetailZoom int
+	Data       *index.Layer
+	Dropped    []Reason // features left out by InvalidDrop
+	Outliers   ingest.OutlierReport
+	rows       []int64 // rows[i] is the record number of index feature i
+	sourceCRS  string
+}
+
+// Result is a written version.
+type Result struct {
+	Out      string
+	Version  string
+	Layers   []*Layer
+	Bounds   orb.Bound
+	Tiles    tiler.Stats
+	Written  mbtiles.Stats
+	Oversize []string // features alone over the tile size limit, described
+	Took     time.Duration
+	Tiling   time.Duration
+}
+
+// FeatureCount is the number of features written, over all layers.
+func (r *Result) FeatureCount() int64 {
+	var n int64
+	for _, l := range r.Layers {
+		n += int64(l.Features)
+	}
+	return n
+}
+
+// SourceCRS is the CRS of the first layer with one, as the catalog
+// records it.
+func (r *Result) SourceCRS() string {
+	for _, l := range r.Layers {
+		if l.sourceCRS != "" {
+			return l.sourceCRS
+		}
+	}
+	return ""
+}
+
+// Check refuses a Request out of range before any work.
+func (q Request) Check() error {
+	switch {
+	case q.Out == "":
+		return errors.New("publish: no output file")
+	case len(q.Sources) == 0:
+		return errors.New("publish: no source")
+	case q.MinZoom < 0 || q.MinZoom > 24 || q.MaxZoom > 24 || (q.MaxZoom >= 0 && q.MaxZoom < q.MinZoom):
+		return fmt.Errorf("publish: bad zoom range %d..%d (0 to 24)", q.MinZoom, q.MaxZoom)
+	case q.Invalid != InvalidDrop && q.Invalid != InvalidFail:
+		return fmt.Errorf("publish: invalid-geometry policy %q: want drop or fail", q.Invalid)
+	}
+	if _, err := ingest.ParseOutlierPolicy(string(q.Outliers)); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	return nil
+}
+
+// Run publishes the sources of q into q.Out, calling progress (which may
+// be nil) as steps advance. A version refused by a policy is a
+// *RefusedError; nothing is written then, nor on any other error.
+func Run(ctx context.Context, q Request, progress func(Event)) (*Result, error) {
+	if err := q.Check(); err != nil {
+		return nil, err
+	}
+	if q.Outliers == "" {
+		q.Outliers = ingest.OutliersReport
+	}
+	if err := mbtiles.CheckTarget(q.Out); err != nil { // before reading for minutes
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	if progress == nil {
+		progress = func(Event) {}
+	}
+	logger := q.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	var found []*ingest.Layer
+	for _, src := range q.Sources {
+		ls, err := ingest.Open(src, ingest.Options{SrcCRS: q.SrcCRS, Encoding: q.Encoding, Workers: q.Workers, Limits: q.Limits})
+		if err != nil {
+			return nil, fmt.Errorf("publish: %w", err)
+		}
+		if len(ls) == 0 {
+			return nil, fmt.Errorf("publish: %s: no layer found", src)
+		}
+		found = append(found, ls...)
+	}
+	if len(q.Names) > 0 && len(q.Names) != len(found) {
+		return nil, fmt.Errorf("publish: %d layer names (--layer) for %d source layers", len(q.Names), len(found))
+	}
+	res := &Result{Out: q.Out}
+	names := map[string]bool{}
+	for i, sl := range found {
+		info := sl.Info()
+		name := info.Name
+		if len(q.Names) > 0 {
+			name = q.Names[i]
+		}
+		if names[name] {
+			return nil, fmt.Errorf("publish: two layers named %q: rename them (--layer)", name)
+		}
+		names[name] = true
+		t0 := time.Now()
+		bl, err := readLayer(ctx, sl, name, q.Invalid, q.Outliers, logger)
+		if err != nil {
+			return nil, err
+		}
+		bl.Read = time.Since(t0)
+		logger.Info("layer read", "layer", name, "source", info.Source, "features", bl.Data.Len(),
+			"crs", bl.CRS, "bytes_per_feature", int(bl.Data.MemoryPerFeature()), "took", bl.Read.Round(time.Millisecond))
+		for _, w := range info.Warnings {
+			logger.Warn("layer warning", "layer", name, "warning", w)
+		}
+		res.Layers = append(res.Layers, bl)
+		progress(Event{Step: StepRead, Done: i + 1, Total: len(found), Message: name})
+	}
+	for name := range q.Zooms {
+		if !names[name] {
+			return nil, fmt.Errorf("publish: --zoom names unknown layer %q", name)
+		}
+	}
+
+	// Zooms, then the tiler.
+	var tl []tiler.Layer
+	seen := false
+	for _, bl := range res.Layers {
+		if bl.Data.Len() == 0 || bl.Data.Bounds() == (orb.Bound{}) {
+			continue // no geometry
+		}
+		if b := bl.Data.Bounds(); seen {
+			res.Bounds = res.Bounds.Union(b)
+		} else {
+			res.Bounds, seen = b, true
+		}
+	}
+	for _, bl := range res.Layers {
+		bl.MinZoom, bl.MaxZoom = q.MinZoom, q.MaxZoom
+		if bl.MaxZoom < 0 {
+			bl.MaxZoom = tiler.DefaultMaxZoom(res.Bounds, 0, 0, bl.MinZoom)
+		}
+		if z, ok := q.Zooms[bl.Name]; ok {
+			bl.MinZoom, bl.MaxZoom = z[0], z[1]
+		}
+		tl = append(tl, tiler.Layer{Name: bl.Name, Data: bl.Data, MinZoom: bl.MinZoom, MaxZoom: bl.MaxZoom})
+	}
+	if q.Layers != nil {
+		if err := q.Layers(tl); err != nil {
+			return nil, err
+		}
+	}
+	for i, l := range tl {
+		res.Layers[i].Dissolve, res.Layers[i].DetailZoom = l.Dissolve, l.DetailZoom
+	}
+	buffer := q.Buffer
+	if buffer == 0 {
+		buffer = -1 // tiler.Options: 0 means the default, negative none
+	}
+	t, err := tiler.New(tl, tiler.Options{Buffer: buffer, MaxTileBytes: q.MaxTileBytes, MaxTileFeatures: q.MaxTileFeatures, Workers: q.Workers, MaxTiles: q.MaxTiles})
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	// The tiler checks the rings again in Web Mercator, where tiles are
+	// drawn, and leaves out what fails there.
+	var refused []Reason
+	var firstErr error
+	for _, sk := range t.Skipped() {
+		for _, bl := range res.Layers {
+			if bl.Name == sk.Layer && sk.Index < len(bl.rows) {
+				r := Reason{File: bl.Info.Source, Feature: bl.rows[sk.Index], Cause: sk.Err.Error()}
+				if q.Invalid == InvalidFail {
+					if firstErr == nil {
+						firstErr = fmt.Errorf("%s: record %d: %w (invalid geometries refused)", bl.Info.Source, bl.rows[sk.Index], sk.Err)
+					}
+					refused = append(refused, r)
+					continue
+				}
+				bl.Dropped = append(bl.Dropped, r)
+			}
+		}
+	}
+	if firstErr != nil {
+		return nil, &RefusedError{Reasons: refused, Err: firstErr}
+	}
+	zmin, zmax := t.ZoomRange()
+
+	if dir := filepath.Dir(q.Out); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("publish: %w", err)
+		}
+	}
+	w, err := mbtiles.Create(q.Out)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			w.Abort()
+		}
+	}()
+
+	tileStart := time.Now()
+	stats, err := t.Run(ctx, func(tile tiler.Tile) error {
+		return w.PutTileGzipped(tile.Z, tile.X, tile.Y, tile.Data)
+	}, func(done, total int) { progress(Event{Step: StepTile, Done: done, Total: total}) })
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	res.Tiles = stats
+	res.Tiling = time.Since(tileStart)
+	for _, o := range stats.Oversize {
+		res.Oversize = append(res.Oversize, describeOversize(res.Layers, o))
+	}
+	if err := checkWritten(res); err != nil {
+		return nil, err
+	}
+	progress(Event{Step: StepWrite, Done: 0, Total: 1})
+
+	name := q.Name
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(q.Out), filepath.Ext(q.Out))
+	}
+	b := res.Bounds
+	meta := mbtiles.Metadata{
+		Name:        name,
+		Format:      mbtiles.FormatPBF,
+		Bounds:      b,
+		Center:      mbtiles.Center{Lon: b.Center()[0], Lat: b.Center()[1], Zoom: min(zmax, zmin+2)},
+		MinZoom:     zmin,
+		MaxZoom:     zmax,
+		Attribution: q.Attribution,
+		Description: q.Description,
+	}
+	if meta.Description == "" {
+		// Base names only: the metadata is published (TileJSON), the
+		// build machine's directories are nobody's business.
+		bases := make([]string, len(q.Sources))
+		for i, src := range q.Sources {
+			bases[i] = filepath.Base(src)
+		}
+		meta.Description = "Built by plantile from " + strings.Join(bases, ", ")
+	}
+	for _, bl := range res.Layers {
+		meta.VectorLayers = append(meta.VectorLayers, vectorLayer(bl))
+		// The exact features go with the tiles: one file, one version.
+		if err := w.PutFeatures(bl.Data); err != nil {
+			return nil, fmt.Errorf("publish: %w", err)
+		}
+	}
+	res.Version = q.Version
+	if res.Version == "" {
+		res.Version = mbtiles.NewVersion()
+	}
+	meta.Extra = map[string]string{mbtiles.VersionKey: res.Version}
+	w.SetMetadata(meta)
+	res.Written = w.Stats()
+	if err := w.Commit(); err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	committed = true
+	res.Took = time.Since(start)
+	progress(Event{Step: StepWrite, Done: 1, Total: 1})
+	return res, nil
+}
+
+// readLayer reads one source layer, in WGS 84, into the index. Bad records
+// (a broken shape) are kept without geometry and reported, as inspect does.
+// Self-intersecting polygons are dropped and listed (InvalidDrop) or refuse
+// the version (InvalidFail); outliers are found in the same pass.
+func readLayer(ctx context.Context, sl *ingest.Layer, name string, invalid InvalidPolicy, outliers ingest.OutlierPolicy, log *slog.Logger) (*Layer, error) {
+	info := sl.Info()
+	r, err := sl.Features(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	defer r.Close()
+	info.Name = name
+	b := index.NewBuilder(info)
+	bad := 0
+	var rows []int64
+	var dropped, refused []Reason
+	var firstErr error
+	var od *ingest.OutlierDetector
+	if outliers != ingest.OutliersKeep {
+		od = ingest.NewOutlierDetector(info.Source)
+	}
+	for {
+		ft, err := r.Read()
+		if ft == nil {
+			if err == io.EOF {
+				break
+			}
+			return nil, fmt.Errorf("publish: %w", err)
+		}
+		if err != nil {
+			if bad < 5 {
+				log.Warn("bad record kept without geometry", "layer", name, "error", err)
+			}
+			bad++
+		}
+		if ft.Geometry != nil {
+			if err := geom.CheckPolygon(ft.Geometry); err != nil {
+				reason := Reason{File: info.Source, Feature: ft.Row, Cause: err.Error()}
+				if invalid == InvalidFail {
+					if firstErr == nil {
+						firstErr = fmt.Errorf("%s: record %d: %w (invalid geometries refused)", info.Source, ft.Row, err)
+					}
+					refused = append(refused, reason)
+					continue
+				}
+				log.Warn("invalid polygon dropped", "layer", name, "record", ft.Row, "error", err)
+				dropped = append(dropped, reason)
+				continue
+			}
+		}
+		if od != nil {
+			od.Add(ft)
+		}
+		rows = append(rows, ft.Row)
+		if err := b.Add(ft); err != nil {
+			return nil, fmt.Errorf("publish: %s: %w", info.Source, err)
+		}
+	}
+	if firstErr != nil {
+		return nil, &RefusedError{Reasons: refused, Err: firstErr}
+	}
+	if bad > 0 {
+		log.Warn("bad records", "layer", name, "count", bad)
+	}
+	l := &Layer{Name: name, Info: info, Data: b.Layer(), rows: rows, Dropped: dropped}
+	l.Features = l.Data.Len()
+	if od != nil {
+		l.Outliers = od.Result(-1)
+		if err := l.Outliers.Err(); err != nil && outliers == ingest.OutliersRefuse {
+			reasons := make([]Reason, len(l.Outliers.Rows))
+			for i, o := range l.Outliers.Rows {
+				reasons[i] = Reason{File: info.Source, Feature: o.Row, Cause: o.Reason}
+			}
+			return nil, &RefusedError{Reasons: reasons, Err: err}
+		}
+		if l.Outliers.Total > 0 {
+			log.Warn("outliers", "layer", name, "count", l.Outliers.Total, "hint", l.Outliers.Hint)
+		}
+	}
+	l.CRS = sl.CRS.String() + " (" + sl.CRSFrom + ")"
+	l.sourceCRS = sl.CRS.String()
+	if t := sl.CRS.Transformation; t != "" {
+		l.CRS += " via " + t
+	} else if t := r.Transformation(); t != "" {
+		l.CRS += " via " + t
+	}
+	return l, nil
+}
+
+// vectorLayer describes a layer for the MBTiles json metadata, with the
+// field types TileJSON uses.
+func vectorLayer(bl *Layer) mbtiles.VectorLayer {
+	fields := map[string]string{}
+	for _, fd := range bl.Data.Schema().Fields {
+		switch fd.Type {
+		case feature.Int, feature.Float:
+			fields[fd.Name] = "Number"
+		case feature.Bool:
+			fields[fd.Name] = "Boolean"
+		default:
+			fields[fd.Name] = "String"
+		}
+	}
+	desc := bl.Info.GeometryType
+	if bl.Info.Source != "" {
+		desc += " from " + sourceBase(bl.Info.Source)
+	}
+	return mbtiles.VectorLayer{ID: bl.Name, Description: strings.TrimSpace(desc), MinZoom: bl.MinZoom, MaxZoom: bl.MaxZoom, Fields: fields}
+}
+
+// sourceBase shortens a layer source to what may be published: the file
+// name, or archive.zip/member for a member of a zip archive.
+func sourceBase(src string) string {
+	dir, file := filepath.Split(src)
+	if parent := filepath.Base(filepath.Clean(dir)); strings.HasSuffix(strings.ToLower(parent), ".zip") {
+		return parent + "/" + file
+	}
+	return file
+}
+
+// checkWritten fails a publish that wrote no tile although its layers have
+// features, saying why the features were left out.
+func checkWritten(res *Result) error {
+	tiles, features := 0, 0
+	for _, zs := range res.Tiles.Zooms {
+		tiles += zs.Tiles
+	}
+	for _, bl := range res.Layers {
+		features += bl.Data.Len()
+	}
+	if tiles > 0 || features == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("publish: no tile written from %d features", features)
+	for _, o := range res.Oversize {
+		msg += "; " + o
+	}
+	for _, bl := range res.Layers {
+		for _, r := range bl.Dropped {
+			msg += fmt.Sprintf("; layer %s record %d dropped: %s", bl.Name, r.Feature, r.Cause)
+		}
+	}
+	return errors.New(msg)
+}
+
+func describeOversize(layers []*Layer, o tiler.Oversize) string {
+	rec := "id " + strconv.FormatUint(o.ID, 10)
+	for _, bl := range layers {
+		if bl.Name == o.Layer && o.Index < len(bl.rows) {
+			rec = "record " + strconv.FormatInt(bl.rows[o.Index], 10)
+		}
+	}
+	return fmt.Sprintf("layer %s %s alone makes a %d-byte tile (in %d tiles, e.g. %d/%d/%d), over --max-tile-bytes %d: it is left out of them",
+		o.Layer, rec, o.Bytes, o.Tiles, o.At[0], o.At[1], o.At[2], o.Limit)
+}

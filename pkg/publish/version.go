@@ -1,0 +1,262 @@
+package publish
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"github.com/sonla-gis/plantile/pkg/catalog"
+	"github.com/sonla-gis/plantile/pkg/feature"
+)
+
+// Swapper is what serves the catalog's layers (the server's Registry):
+// Reload makes it serve each layer's current version as the catalog now
+// says.
+type Swapper interface {
+	Reload(ctx context.Context) error
+}
+
+// Version is one catalog publish: the layer, who publishes it, what the
+// catalog records (title, owner, the raw upload's hash) and the pipeline
+// options. Request.Out and Request.Version are set by PublishVersion.
+type Version struct {
+	Layer   string
+	By      catalog.Principal
+	New     catalog.NewVersion
+	Request Request
+}
+
+// PublishVersion builds a new version of a catalog layer and switches it
+// in, in this order:
+//
+//  1. record the version (pending, then building) in the catalog;
+//  2. build it with Run beside the served versions: the file is written
+//     under a hidden temporary name, synced, then renamed to
+//     layers/L/L.vN.mbtiles (mbtiles.Writer.Commit);
+//  3. commit the catalog transaction that makes it current (Publish);
+//  4. ask swap to serve it.
+//
+// A failure in 2 marks the version failed with its reasons; a failure in 3
+// removes the file; either way the previous version keeps serving, and no
+// temporary file is left. A failure in 4 (the server refused the file)
+// leaves the previous version serving although the catalog names the new
+// one: it is returned and the next reload tries again. Files of versions
+// retired by retention are deleted after the swap.
+func PublishVersion(ctx context.Context, cat *catalog.Catalog, v Version, swap Swapper, progress func(Event)) (catalog.Version, *Result, error) {
+	cv, err := cat.AddVersion(ctx, v.By, v.Layer, v.New)
+	if err != nil {
+		return catalog.Version{}, nil, fmt.Errorf("publish: %w", err)
+	}
+	fail := func(err error) (catalog.Version, *Result, error) {
+		// The context may be what failed: record the failure regardless.
+		_ = cat.FailVersion(context.WithoutCancel(ctx), v.By, v.Layer, cv.Number, reasonsJSON(err))
+		cv.Status = catalog.Failed
+		return cv, nil, err
+	}
+	if err := cat.StartVersion(ctx, v.By, v.Layer, cv.Number); err != nil {
+		return fail(fmt.Errorf("publish: %w", err))
+	}
+	q := v.Request
+	q.Out = cat.Path(cv.File)
+	q.Version = fmt.Sprintf("%s@v%d", v.Layer, cv.Number)
+	if q.Name == "" {
+		q.Name = v.Layer
+	}
+	res, err := Run(ctx, q, progress)
+	if err != nil {
+		return fail(err)
+	}
+	var bounds *[4]float64
+	if b := res.Bounds; b != (orb.Bound{}) {
+		bounds = &[4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+	}
+	msgs, _ := json.Marshal(notes(res))
+	retired, err := cat.Publish(ctx, v.By, v.Layer, cv.Number, catalog.VersionResult{
+		FeatureCount: res.FeatureCount(), Bounds: bounds, CRS: res.SourceCRS(), Messages: msgs,
+	})
+	if err != nil {
+		// Never a file served whose transaction failed.
+		os.Remove(q.Out)
+		return fail(fmt.Errorf("publish: %w", err))
+	}
+	cv.Status = catalog.Published
+	if swap != nil {
+		if err := swap.Reload(ctx); err != nil {
+			return cv, res, fmt.Errorf("publish: version %d of %s is published but not yet served: %w", cv.Number, v.Layer, err)
+		}
+	}
+	removeFiles(cat, retired)
+	return cv, res, nil
+}
+
+// Rollback makes version n of layer current again (a catalog change, no
+// rebuild) and asks swap to serve it.
+func Rollback(ctx context.Context, cat *catalog.Catalog, by catalog.Principal, layer string, n int, swap Swapper) (catalog.Layer, error) {
+	l, err := cat.Rollback(ctx, by, layer, n)
+	if err != nil {
+		return l, fmt.Errorf("publish: %w", err)
+	}
+	if swap != nil {
+		if err := swap.Reload(ctx); err != nil {
+			return l, fmt.Errorf("publish: layer %s rolled back to version %d but not yet served: %w", layer, n, err)
+		}
+	}
+	return l, nil
+}
+
+// Recover is the crash-recovery step of startup, before serving: versions
+// and jobs a stopped process left unfinished are marked failed
+// (catalog.RecoverInterrupted), their files are removed, and so are the
+// temporary files of writers under the layers directory. It returns the
+// recovered versions.
+func Recover(ctx context.Context, cat *catalog.Catalog, by catalog.Principal) (catalog.Recovered, error) {
+	rec, err := cat.RecoverInterrupted(ctx, by)
+	if err != nil {
+		return rec, fmt.Errorf("publish: recover: %w", err)
+	}
+	files := make([]string, 0, len(rec.Versions))
+	for _, v := range rec.Versions {
+		files = append(files, v.File)
+	}
+	removeFiles(cat, files)
+	// Hidden entries are the temporary files of writers (mbtiles.Create
+	// names them .NAME.tmp-pPID-*, catalog.StoreSource .upload-*): at
+	// startup, before any build, no writer of this data directory is
+	// alive in this process.
+	for _, root := range []string{cat.Path("layers"), cat.Path("sources")} {
+		filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || path == root {
+				return nil
+			}
+			if strings.HasPrefix(d.Name(), ".") {
+				os.RemoveAll(path)
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		})
+	}
+	return rec, nil
+}
+
+func removeFiles(cat *catalog.Catalog, files []string) {
+	for _, f := range files {
+		if err := os.Remove(cat.Path(f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			continue // left for an operator; it is no longer served either way
+		}
+	}
+}
+
+// notes lists what a published version left out or found odd, for the
+// catalog's messages.
+func notes(res *Result) []Reason {
+	out := []Reason{}
+	for _, l := range res.Layers {
+		out = append(out, l.Dropped...)
+		for _, o := range l.Outliers.Rows {
+			out = append(out, Reason{File: l.Info.Source, Feature: o.Row, Cause: "outlier: " + o.Reason})
+		}
+	}
+	return out
+}
+
+// reasonsJSON words a failure as the catalog's messages: every Reason of a
+// refusal, else one reason with the error.
+func reasonsJSON(err error) json.RawMessage {
+	var re *RefusedError
+	var rs []Reason
+	switch {
+	case errors.As(err, &re):
+		rs = re.Reasons
+	default:
+		if fe, ok := feature.AsError(err); ok {
+			rs = []Reason{{File: fe.File, Feature: fe.Record, Cause: err.Error()}}
+			break
+		}
+		rs = []Reason{{Cause: err.Error()}}
+	}
+
+	b, _ := json.Marshal(rs)
+	return b
+}
+
+// ImportFile publishes an MBTiles file that is already built (the bundled
+// demo) as a new version of a catalog layer: the file is copied beside the
+// served versions under a hidden temporary name, synced, renamed to the
+// version's file, and then the catalog transaction makes it current. The
+// copy is not checked here: the server's registry checks every file it
+// loads and keeps the previous version when one is refused.
+func ImportFile(ctx context.Context, cat *catalog.Catalog, v Version, src string, res catalog.VersionResult) (catalog.Version, error) {
+	cv, err := cat.AddVersion(ctx, v.By, v.Layer, v.New)
+	if err != nil {
+		return catalog.Version{}, fmt.Errorf("publish: %w", err)
+	}
+	fail := func(err error) (catalog.Version, error) {
+		_ = cat.FailVersion(context.WithoutCancel(ctx), v.By, v.Layer, cv.Number, reasonsJSON(err))
+		return cv, err
+	}
+	if err := cat.StartVersion(ctx, v.By, v.Layer, cv.Number); err != nil {
+		return fail(fmt.Errorf("publish: %w", err))
+	}
+	dst := cat.Path(cv.File)
+	if err := copyAtomic(src, dst); err != nil {
+		return fail(fmt.Errorf("publish: import %s: %w", filepath.Base(src), err))
+	}
+	if _, err := cat.Publish(ctx, v.By, v.Layer, cv.Number, res); err != nil {
+		os.Remove(dst)
+		return fail(fmt.Errorf("publish: %w", err))
+	}
+	cv.Status = catalog.Published
+	return cv, nil
+}
+
+// copyAtomic copies src to dst through a hidden temporary file in dst's
+// directory, synced before the rename and the directory after it.
+func copyAtomic(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := io.Copy(tmp, in); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // some file systems refuse; the rename is done either way
+		d.Close()
+	}
+	return nil
+}
