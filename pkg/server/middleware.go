@@ -164,7 +164,7 @@ func newCORSPolicy(origins []string) corsPolicy {
 	p := corsPolicy{
 		any:        slices.Contains(origins, "*"),
 		hdrAny:     []string{"*"},
-		hdrExpose:  []string{"ETag, Content-Encoding, Content-Length"},
+		hdrExpose:  []string{"ETag, Content-Encoding, Content-Length, Content-Crs, Plantile-Version"},
 		hdrMethods: []string{"GET, HEAD, OPTIONS"},
 		hdrMaxAge:  []string{"86400"},
 		hdrVary:    []string{"Origin"},
