@@ -548,10 +548,3 @@ func appendJSON(b []byte, v any) []byte {
 
 // fmtFloat writes the shortest decimal that reads back as v exactly.
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-
-// appendGeometry writes feature i's GeoJSON geometry at full precision:
-// the lon/lat float64 coordinates as stored, in the shortest decimal form
-// that reads back to the same float64 (index.Layer.AppendGeometryJSON).
-func appendGeometry(b []byte, l *index.Layer, i int) []byte {
-	return l.AppendGeometryJSON(b, i)
-}

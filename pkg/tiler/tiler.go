@@ -579,9 +579,8 @@ func DefaultMaxZoom(b orb.Bound, extent int, precision float64, minZoom int) int
 		precision = DefaultPrecision
 	}
 	lat := (b.Min[1] + b.Max[1]) / 2
-	const earth = 2 * math.Pi * 6378137
 	for z := 0; z < MaxZoomLimit; z++ {
-		unit := earth * math.Cos(lat*math.Pi/180) / (math.Exp2(float64(z)) * float64(extent))
+		unit := earthCircumference * math.Cos(lat*math.Pi/180) / (math.Exp2(float64(z)) * float64(extent))
 		if unit <= precision {
 			return max(z, minZoom)
 		}
