@@ -19,6 +19,7 @@ import (
 	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/ingest"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
+	"github.com/sonla-gis/plantile/pkg/source/shapefile"
 	"github.com/sonla-gis/plantile/pkg/tiler"
 )
 
@@ -90,11 +91,16 @@ func (e *RefusedError) Unwrap() error { return e.Err }
 // Request is one publish: the sources, where to write, and the policies.
 // Start from Defaults; a zero Request is not valid (zooms, limits).
 type Request struct {
-	Sources  []string // files, folders or zips, read with ingest.Open
-	Names    []string // new layer names, one per source layer in order; none keeps the file names
-	Out      string   // the MBTiles file to write, replaced atomically
-	SrcCRS   string   // overrides .prj and GeoJSON crs
-	Encoding string   // .dbf text encoding; "" detects it
+	Sources []string // files, folders or zips, read with ingest.Open
+	Names   []string // new layer names, one per source layer in order; none keeps the file names
+	Out     string   // the MBTiles file to write, replaced atomically
+	SrcCRS  string   // overrides .prj and GeoJSON crs
+	// Encoding is the .dbf text encoding: any name --encoding takes
+	// ("UTF-8", "windows-1258", "tcvn3", "vni", "windows-1252"...); ""
+	// takes the .cpg, then the dBASE language driver, else detects it
+	// from the text (TCVN3 and VNI included). An unknown name is refused
+	// by Check.
+	Encoding string
 	Limits   feature.Limits
 
 	Invalid  InvalidPolicy
@@ -205,6 +211,11 @@ func (q Request) Check() error {
 	}
 	if _, err := ingest.ParseOutlierPolicy(string(q.Outliers)); err != nil {
 		return fmt.Errorf("publish: %w", err)
+	}
+	if q.Encoding != "" {
+		if _, err := shapefile.LookupEncoding(q.Encoding); err != nil {
+			return fmt.Errorf("publish: encoding: %w", err)
+		}
 	}
 	return nil
 }

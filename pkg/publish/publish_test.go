@@ -161,6 +161,7 @@ func TestCheck(t *testing.T) {
 		"zoom":      func(q *publish.Request) { q.MinZoom, q.MaxZoom = 10, 5 },
 		"invalid":   func(q *publish.Request) { q.Invalid = "repair" },
 		"outliers":  func(q *publish.Request) { q.Outliers = "ignore" },
+		"encoding":  func(q *publish.Request) { q.Encoding = "tcvn4" },
 	} {
 		q := request(t, "x.geojson")
 		mod(&q)

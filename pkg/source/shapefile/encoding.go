@@ -182,6 +182,15 @@ func isNFC(text []byte) bool {
 	return true
 }
 
+// LookupEncoding returns the canonical name of a text encoding given by a
+// user or an API ("tcvn3" is "TCVN3", "1258" is "windows-1258"), or an
+// error naming it when shapefiles cannot be read in it: callers check an
+// encoding before any work (see lookupEncoding for the names).
+func LookupEncoding(name string) (string, error) {
+	canonical, _, err := lookupEncoding(name)
+	return canonical, err
+}
+
 // lookupEncoding resolves an encoding name as found in a .cpg file or given
 // by a user: "UTF-8", "1258", "CP1258", "windows-1258", "ANSI 1252",
 // "88591", "ISO-8859-1", "LDID/87", any IANA name, or the Vietnamese font
