@@ -164,33 +164,49 @@ func (c *Catalog) Job(ctx context.Context, id string) (Job, error) {
 	return j, err
 }
 
+// InterruptedCause is the reason RecoverInterrupted gives a job or version
+// that a stopped process left unfinished.
+const InterruptedCause = "interrupted: the server stopped before this upload finished; upload it again"
+
 // Recovered is what RecoverInterrupted found and marked failed.
 type Recovered struct {
-	Jobs     []string  // ids of the jobs that were queued or running
+	Jobs     []string  // ids of the jobs that were queued or running, marked failed
 	Versions []Version // versions that were pending or building; their files are partial or missing
 }
 
 // RecoverInterrupted is the crash-recovery hook for startup: jobs left
 // queued or running and versions left pending or building by a process
 // that stopped (crashed, killed) are marked failed with a reason, in one
-// audited transaction. It must run before any new job starts. The caller
-// removes whatever files the returned versions may have left.
+// audited transaction. A job whose version was published before the stop
+// (the process died between the catalog commit and the job's last
+// update) is marked succeeded instead: its version is what serves. It
+// must run before any new job starts. The caller removes whatever files
+// the returned versions may have left.
 func (c *Catalog) RecoverInterrupted(ctx context.Context, by Principal) (Recovered, error) {
 	var rec Recovered
-	reason, _ := json.Marshal([]map[string]string{{"reason": "interrupted: the server stopped before this upload finished; upload it again"}})
+	// Worded like the publish pipeline's reasons (file, feature, cause), so
+	// a client reads every failed job the same way.
+	reason, _ := json.Marshal([]map[string]any{{"file": "", "feature": 0, "cause": InterruptedCause}})
 	err := c.write(ctx, func(tx *sql.Tx) error {
 		rec = Recovered{}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, rowid`)
+		rows, err := tx.QueryContext(ctx, `SELECT j.id, COALESCE(v.status, '') FROM jobs j
+			LEFT JOIN versions v ON v.layer = j.layer AND v.number = j.version
+			WHERE j.state IN ('queued', 'running') ORDER BY j.created_at, j.rowid`)
 		if err != nil {
 			return internal("recover", err)
 		}
+		var done []string
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var id, st string
+			if err := rows.Scan(&id, &st); err != nil {
 				rows.Close()
 				return internal("recover", err)
 			}
-			rec.Jobs = append(rec.Jobs, id)
+			if Status(st) == Published || Status(st) == Retired {
+				done = append(done, id)
+			} else {
+				rec.Jobs = append(rec.Jobs, id)
+			}
 		}
 		rows.Close()
 		rows, err = tx.QueryContext(ctx, `SELECT layer, number, file, status FROM versions WHERE status IN ('pending', 'building') ORDER BY layer, number`)
@@ -209,6 +225,14 @@ func (c *Catalog) RecoverInterrupted(ctx context.Context, by Principal) (Recover
 		}
 		rows.Close()
 		now := fmtTime(c.now())
+		for _, id := range done {
+			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'succeeded', progress = 1, updated_at = ? WHERE id = ?`, now, id); err != nil {
+				return internal("recover", err)
+			}
+			if err := c.audit(ctx, tx, by, "job.succeeded", "job:"+id, map[string]string{"reason": "published before the server stopped"}); err != nil {
+				return err
+			}
+		}
 		for _, id := range rec.Jobs {
 			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'failed', reasons = ?, updated_at = ? WHERE id = ?`, string(reason), now, id); err != nil {
 				return internal("recover", err)
