@@ -34,6 +34,7 @@ type buildFlags struct {
 	detailZooms     []string // NAME=ZOOM overrides
 	mergeLines      []string // NAME=FIELD,... overrides
 	thin            []string // NAME=PX[:RANK] overrides
+	search          []string // NAME=FIELD[:KIND],... searched fields
 	minZoom         int
 	maxZoom         int
 	srcCRS          string
@@ -80,6 +81,7 @@ unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
 	fl.StringArrayVar(&f.dissolve, "dissolve", nil, "merge a polygon layer's neighbours sharing FIELD into zones below its detail zoom, NAME=FIELD; NAME=none turns it off (default: the land-use code field of styles/landuse.json, when the layer has it)")
 	fl.StringArrayVar(&f.mergeLines, "merge-lines", nil, "below a line layer's max zoom, draw the lines sharing these fields' values as one feature per tile, chained end to end, NAME=FIELD[,FIELD...]; NAME=none turns it off (default: the layer's name field, ten_duong/ten/name, and class field, cap_duong/loai/class)")
 	fl.StringArrayVar(&f.thin, "thin", nil, "below a point layer's max zoom, leave out points closer than PIXELS to a higher ranked one (RANKFIELD, greater first, then the more isolated), NAME=PIXELS[:RANKFIELD]; 0 keeps every point (default 12 for point layers)")
+	fl.StringArrayVar(&f.search, "search", nil, "fields GET /search looks in, NAME=FIELD[,FIELD...]; FIELD:code matches exactly or by prefix, FIELD:name also by word and substring (default: code when nearly all values look like codes); NAME=none leaves the layer out (default: the heuristic of README \"Search\")")
 	fl.StringArrayVar(&f.detailZooms, "detail-zoom", nil, "lowest zoom drawing a dissolved layer's polygons one by one, NAME=ZOOM (default: where the median polygon covers 4x4 pixels)")
 	fl.IntVar(&f.minZoom, "minzoom", tiler.DefaultMinZoom, "lowest zoom")
 	fl.IntVar(&f.maxZoom, "maxzoom", -1, "highest zoom (default: from the data, 0.5 m precision, at most 16)")
@@ -128,6 +130,10 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	if err != nil {
 		return err
 	}
+	searchFields, err := parseSearch(f.search)
+	if err != nil {
+		return err
+	}
 	if os.Getenv("GOGC") == "" {
 		// The index is one large live heap that only grows while reading:
 		// collecting at +50% instead of +100% cuts peak RSS by a fifth
@@ -141,7 +147,7 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 	q := publish.Request{
 		Sources: srcs, Names: f.layers, Out: f.out, SrcCRS: f.srcCRS, Encoding: f.encoding, Limits: f.limits,
 		Invalid: publish.InvalidPolicy(f.invalid), Outliers: outliers,
-		MinZoom: f.minZoom, MaxZoom: f.maxZoom, Zooms: zoomOverride,
+		MinZoom: f.minZoom, MaxZoom: f.maxZoom, Zooms: zoomOverride, Search: searchFields,
 		Buffer: f.buffer, MaxTileBytes: f.maxTileBytes, MaxTileFeatures: f.maxTileFeatures, Workers: f.workers, MaxTiles: f.maxTiles,
 		Name: f.name, Attribution: f.attribution, Description: f.description,
 		Logger: logger,
@@ -212,6 +218,39 @@ func parseZooms(specs []string) (map[string][2]int, error) {
 	return out, nil
 }
 
+func orNone(fields []string) string {
+	if len(fields) == 0 {
+		return "none"
+	}
+	return strings.Join(fields, ",")
+}
+
+// parseSearch reads NAME=FIELD[,FIELD...] and NAME=none (an empty list);
+// publish checks the layers and fields once they are read.
+func parseSearch(specs []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, s := range specs {
+		name, list, ok := strings.Cut(s, "=")
+		if !ok || name == "" || list == "" {
+			return nil, fmt.Errorf("build: --search %q: want NAME=FIELD[,FIELD...] or NAME=none", s)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("build: --search names layer %q twice", name)
+		}
+		out[name] = []string{}
+		if list == "none" {
+			continue
+		}
+		for _, field := range strings.Split(list, ",") {
+			if field == "" {
+				return nil, fmt.Errorf("build: --search %q: empty field name", s)
+			}
+			out[name] = append(out[name], field)
+		}
+	}
+	return out, nil
+}
+
 // progress shows tiles done: a bar on a terminal, a log line every few
 // seconds otherwise.
 type progress struct {
@@ -271,6 +310,9 @@ func printSummary(w io.Writer, res *publish.Result) {
 	fmt.Fprintf(w, "wrote %s in %s (tiling %s)\n", res.Out, res.Took.Round(time.Millisecond), res.Tiling.Round(time.Millisecond))
 	for _, bl := range res.Layers {
 		fmt.Fprintf(w, "  layer %-20s %8d features  z%d-%d  CRS %s\n", bl.Name, bl.Features, bl.MinZoom, bl.MaxZoom, bl.CRS)
+		if o := bl.Search; o != nil {
+			fmt.Fprintf(w, "        search: names %s, codes %s\n", orNone(o.Names), orNone(o.Codes))
+		}
 	}
 	st := res.Tiles
 	zs := slices.Sorted(func(yield func(int) bool) {

@@ -290,6 +290,10 @@ func TestBuildErrors(t *testing.T) {
 		{"zoom layer", []string{"build", shp, "--zoom", "nope=1-2", "-o", filepath.Join(dir, "d.mbtiles")}, "unknown layer"},
 		{"missing", []string{"build", filepath.Join(dir, "nope.shp"), "-o", filepath.Join(dir, "e.mbtiles")}, "nope.shp"},
 		{"bad crs", []string{"build", shp, "--src-crs", "EPSG:nonsense", "-o", filepath.Join(dir, "f.mbtiles")}, "src-crs"},
+		{"search spec", []string{"build", shp, "--search", "huyen", "-o", filepath.Join(dir, "g.mbtiles")}, "NAME=FIELD"},
+		{"search layer", []string{"build", shp, "--search", "nope=ten", "-o", filepath.Join(dir, "h.mbtiles")}, "--search names unknown layer"},
+		{"search field", []string{"build", shp, "--search", "son_la_districts_wgs84_utf8=nope", "-o", filepath.Join(dir, "i.mbtiles")}, `no field "nope"`},
+		{"encoding", []string{"build", shp, "--encoding", "tcvn4", "-o", filepath.Join(dir, "j.mbtiles")}, `unknown text encoding "tcvn4"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

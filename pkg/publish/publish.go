@@ -2,6 +2,7 @@ package publish
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/ingest"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
+	"github.com/sonla-gis/plantile/pkg/search"
 	"github.com/sonla-gis/plantile/pkg/source/shapefile"
 	"github.com/sonla-gis/plantile/pkg/tiler"
 )
@@ -109,6 +111,12 @@ type Request struct {
 	MinZoom int
 	MaxZoom int               // negative: from the data (0.5 m precision)
 	Zooms   map[string][2]int // per-layer MIN, MAX overrides by layer name
+	// Search names the searched fields of layers, by layer name, as
+	// search.OptionsFor reads them ("FIELD", "FIELD:name", "FIELD:code");
+	// an empty list leaves the layer out of search, a layer not named
+	// keeps the heuristic. Written to the metadata row search.MetadataKey,
+	// which the server reads.
+	Search map[string][]string
 	// Layers, when set, adjusts the tiler's layers once they are read and
 	// their zooms set (e.g. Dissolve and DetailZoom, which need each
 	// layer's schema); an error stops the publish.
@@ -157,11 +165,14 @@ type Layer struct {
 	// DetailZoom ("" for none), as the tiler was given it.
 	Dissolve   string
 	DetailZoom int
-	Data       *index.Layer
-	Dropped    []Reason // features left out by InvalidDrop
-	Outliers   ingest.OutlierReport
-	rows       []int64 // rows[i] is the record number of index feature i
-	sourceCRS  string
+	// Search is the searched fields given by Request.Search; nil when the
+	// server chooses them by the heuristic.
+	Search    *search.Options
+	Data      *index.Layer
+	Dropped   []Reason // features left out by InvalidDrop
+	Outliers  ingest.OutlierReport
+	rows      []int64 // rows[i] is the record number of index feature i
+	sourceCRS string
 }
 
 // Result is a written version.
@@ -285,6 +296,10 @@ func Run(ctx context.Context, q Request, progress func(Event)) (*Result, error) 
 		if !names[name] {
 			return nil, fmt.Errorf("publish: --zoom names unknown layer %q", name)
 		}
+	}
+	searchRow, err := searchConfig(q.Search, res.Layers, names)
+	if err != nil {
+		return nil, err
 	}
 
 	// Zooms, then the tiler.
@@ -419,6 +434,9 @@ func Run(ctx context.Context, q Request, progress func(Event)) (*Result, error) 
 		res.Version = mbtiles.NewVersion()
 	}
 	meta.Extra = map[string]string{mbtiles.VersionKey: res.Version}
+	if searchRow != "" {
+		meta.Extra[search.MetadataKey] = searchRow
+	}
 	w.SetMetadata(meta)
 	res.Written = w.Stats()
 	if err := w.Commit(); err != nil {
@@ -584,4 +602,36 @@ func describeOversize(layers []*Layer, o tiler.Oversize) string {
 	}
 	return fmt.Sprintf("layer %s %s alone makes a %d-byte tile (in %d tiles, e.g. %d/%d/%d), over --max-tile-bytes %d: it is left out of them",
 		o.Layer, rec, o.Bytes, o.Tiles, o.At[0], o.At[1], o.At[2], o.Limit)
+}
+
+// searchConfig checks the searched fields of each layer named by spec,
+// sets the layers' Search, and returns the value of the metadata row
+// search.MetadataKey ("" when spec is empty).
+func searchConfig(spec map[string][]string, layers []*Layer, names map[string]bool) (string, error) {
+	if len(spec) == 0 {
+		return "", nil
+	}
+	for name := range spec {
+		if !names[name] {
+			return "", fmt.Errorf("publish: --search names unknown layer %q", name)
+		}
+	}
+	cfg := map[string]search.Options{}
+	for _, bl := range layers {
+		fields, ok := spec[bl.Name]
+		if !ok {
+			continue
+		}
+		o, err := search.OptionsFor(bl.Data, fields)
+		if err != nil {
+			return "", fmt.Errorf("publish: --search: %w", err)
+		}
+		bl.Search = &o
+		cfg[bl.Name] = o
+	}
+	b, err := json.Marshal(cfg) // map keys sorted: the same row for the same flags
+	if err != nil {
+		return "", fmt.Errorf("publish: --search: %w", err)
+	}
+	return string(b), nil
 }

@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/sonla-gis/plantile/pkg/ingest"
+	"github.com/sonla-gis/plantile/pkg/mbtiles"
 	"github.com/sonla-gis/plantile/pkg/publish"
+	"github.com/sonla-gis/plantile/pkg/search"
 )
 
 // pointsGeoJSON writes 30 points around Son La city with one at (0, 0) as
@@ -167,6 +169,45 @@ func TestCheck(t *testing.T) {
 		mod(&q)
 		if _, err := publish.Run(context.Background(), q, nil); err == nil || !strings.HasPrefix(err.Error(), "publish: ") {
 			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+// TestSearchFields checks that Request.Search is written to the metadata
+// row the server reads, each field with its kind, and that a layer or
+// field the sources lack is refused before anything is written.
+func TestSearchFields(t *testing.T) {
+	src := pointsGeoJSON(t)
+	q := request(t, src)
+	q.Outliers = ingest.OutliersKeep
+	q.Search = map[string][]string{"diem": {"ten"}}
+	res, err := publish.Run(context.Background(), q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := res.Layers[0].Search; s == nil || len(s.Names) != 1 || s.Names[0] != "ten" {
+		t.Errorf("layer search %+v", s)
+	}
+	r, err := mbtiles.Open(q.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got, want := r.Metadata().Extra[search.MetadataKey], `{"diem":{"names":["ten"],"codes":[]}}`; got != want {
+		t.Errorf("row %s = %s, want %s", search.MetadataKey, got, want)
+	}
+	for spec, want := range map[string]map[string][]string{
+		`unknown layer "nope"`: {"nope": {"ten"}},
+		`no field "ma"`:        {"diem": {"ma"}},
+	} {
+		q := request(t, src)
+		q.Outliers = ingest.OutliersKeep
+		q.Search = want
+		if _, err := publish.Run(context.Background(), q, nil); err == nil || !strings.Contains(err.Error(), spec) {
+			t.Errorf("Search %v: err %v, want %q", want, err, spec)
+		}
+		if _, err := os.Stat(q.Out); err == nil {
+			t.Errorf("Search %v: %s written", want, q.Out)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package search
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode"
 
 	"github.com/sonla-gis/plantile/pkg/index"
@@ -83,58 +84,117 @@ func hasAlnum(s string) bool {
 	return false
 }
 
+// fieldShape is what the heuristic knows of one field: its values are
+// judged on a sample of at most classifySample values spread over the
+// dictionary.
+type fieldShape struct {
+	withValue int // features with a value
+	distinct  int // distinct values; -1 when a value is not a string
+	sampled   int // values sampled
+	text      int // sampled values with a letter or a digit
+	codes     int // sampled values that look like codes
+	size      int // bytes of the sampled values
+}
+
+func shapeOf(l *index.Layer, f int) fieldShape {
+	var sh fieldShape
+	// Features with a value, from the codes (no value is boxed).
+	for i := range l.Len() {
+		if code, _ := l.Value(i, f); code != 0 {
+			sh.withValue++
+		}
+	}
+	// Columns that stopped deduplicating while building are nearly
+	// unique (package index): their dictionary size is the distinct
+	// count.
+	d := l.Distinct(f) - 1
+	sh.distinct = d
+	step := max(1, d/classifySample)
+	for c := 1; c <= d; c += step {
+		s, ok := l.DictValue(f, uint32(c)).(string)
+		if !ok {
+			sh.distinct = -1
+			break
+		}
+		sh.sampled++
+		sh.size += len(s)
+		if hasAlnum(s) {
+			sh.text++
+		}
+		if looksLikeCode(s) {
+			sh.codes++
+		}
+	}
+	return sh
+}
+
+// kind is Code when CodeShare of the sampled values look like codes, else
+// Name.
+func (sh fieldShape) kind() FieldKind {
+	if sh.sampled > 0 && float64(sh.codes) >= CodeShare*float64(sh.sampled) {
+		return Code
+	}
+	return Name
+}
+
 // Classify chooses the searched fields of l by the heuristic: one
 // FieldKind per schema field.
 func Classify(l *index.Layer) []FieldKind {
-	fields := l.Schema().Fields
-	kinds := make([]FieldKind, len(fields))
-	n := l.Len()
-	for f := range fields {
-		// Features with a value, from the codes (no value is boxed).
-		withValue := 0
-		for i := 0; i < n; i++ {
-			if code, _ := l.Value(i, f); code != 0 {
-				withValue++
-			}
-		}
-		d := l.Distinct(f) - 1
-		if withValue == 0 || d == 0 {
+	kinds := make([]FieldKind, len(l.Schema().Fields))
+	for f := range kinds {
+		sh := shapeOf(l, f)
+		if sh.withValue == 0 || sh.distinct <= 0 || sh.text*2 < sh.sampled || sh.size > MaxValueLen*sh.sampled {
 			continue
 		}
-		// Columns that stopped deduplicating while building are nearly
-		// unique (package index): their dictionary size is the distinct
-		// count. The shape of the values is judged on a sample of at most
-		// classifySample values spread over the dictionary.
-		distinct := d
-		step := max(1, d/classifySample)
-		sampled, text, codes, size := 0, 0, 0, 0
-		for c := 1; c <= d; c += step {
-			s, ok := l.DictValue(f, uint32(c)).(string)
-			if !ok {
-				distinct = -1
-				break
-			}
-			sampled++
-			size += len(s)
-			if hasAlnum(s) {
-				text++
-			}
-			if looksLikeCode(s) {
-				codes++
-			}
-		}
-		if distinct <= 0 || text*2 < sampled || size > MaxValueLen*sampled {
+		if float64(sh.distinct) < MinDistinctRatio*float64(sh.withValue) {
 			continue
 		}
-		if float64(distinct) < MinDistinctRatio*float64(withValue) {
-			continue
-		}
-		kinds[f] = Name
-		if float64(codes) >= CodeShare*float64(sampled) {
-			kinds[f] = Code
-		}
+		kinds[f] = sh.kind()
 	}
 	return kinds
+}
+
+// OptionsFor returns the Options searching the named fields of l, as the
+// build flag --search names them: "FIELD" (a code field when CodeShare of
+// its values look like codes, else a name field), "FIELD:name" or
+// "FIELD:code". No field leaves the layer out of search. An error names a
+// field the layer does not have, one that is not text, or a bad kind.
+func OptionsFor(l *index.Layer, fields []string) (Options, error) {
+	o := Options{Names: []string{}, Codes: []string{}}
+	s := l.Schema()
+	seen := map[string]bool{}
+	for _, spec := range fields {
+		name, kind, explicit := strings.Cut(spec, ":")
+		f := s.Index(name)
+		if f < 0 {
+			return Options{}, fmt.Errorf("search: layer %q has no field %q", l.Info().Name, name)
+		}
+		if seen[name] {
+			return Options{}, fmt.Errorf("search: layer %q: field %q named twice", l.Info().Name, name)
+		}
+		seen[name] = true
+		sh := shapeOf(l, f)
+		if sh.distinct < 0 {
+			return Options{}, fmt.Errorf("search: layer %q: field %q is not text", l.Info().Name, name)
+		}
+		k := sh.kind()
+		if explicit {
+			switch kind {
+			case "name":
+				k = Name
+			case "code":
+				k = Code
+			default:
+				return Options{}, fmt.Errorf("search: layer %q: field %q: kind %q, want name or code", l.Info().Name, name, kind)
+			}
+		}
+		if k == Code {
+			o.Codes = append(o.Codes, name)
+		} else {
+			o.Names = append(o.Names, name)
+		}
+	}
+	return o, nil
 }
 
 // MetadataKey is the MBTiles metadata row that configures the searched

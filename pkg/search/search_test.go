@@ -3,6 +3,7 @@ package search_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,4 +223,53 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+func TestOptionsFor(t *testing.T) {
+	var ps []feature.Properties
+	for i := range 50 {
+		ps = append(ps, feature.Properties{
+			"ma_o":   fmt.Sprintf("CD-%03d", i),
+			"phuong": "Phường Tô Hiệu",
+			"so":     int64(i),
+		})
+	}
+	l := layer(t, "landuse", ps)
+	for _, tc := range []struct {
+		fields       []string
+		names, codes string
+		err          string
+	}{
+		{fields: []string{"ma_o", "phuong"}, names: "phuong", codes: "ma_o"},
+		{fields: []string{"ma_o:name", "phuong:code"}, names: "ma_o", codes: "phuong"},
+		{fields: nil, names: "", codes: ""},
+		{fields: []string{"nope"}, err: `no field "nope"`},
+		{fields: []string{"so"}, err: `"so" is not text`},
+		{fields: []string{"ma_o:id"}, err: `kind "id"`},
+		{fields: []string{"ma_o", "ma_o:name"}, err: "named twice"},
+	} {
+		o, err := search.OptionsFor(l, tc.fields)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%v: err %v, want %q", tc.fields, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", tc.fields, err)
+			continue
+		}
+		if strings.Join(o.Names, ",") != tc.names || strings.Join(o.Codes, ",") != tc.codes || o.Names == nil || o.Codes == nil {
+			t.Errorf("%v: names %q codes %q, want %q %q", tc.fields, o.Names, o.Codes, tc.names, tc.codes)
+		}
+		// The options build an index searching those fields only.
+		x, err := search.BuildWith(l, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits := x.Find("to hieu", 1)
+		if want := strings.Contains(tc.names, "phuong"); (len(hits) > 0) != want {
+			t.Errorf("%v: Find(to hieu) = %v, want hits: %v", tc.fields, hits, want)
+		}
+	}
 }
