@@ -669,8 +669,19 @@ func TestJobsAndRecovery(t *testing.T) {
 	// A crash after the catalog commit of a version, before its job's last
 	// update: the version serves, so the job succeeded.
 	late := must[catalog.Job](t)(c.AddJob(ctx, A, "dat-c", "xa-a"))
-	lv := publish(t, c, A, "dat-c", 3)
-	must[catalog.Job](t)(c.UpdateJob(ctx, A, late.ID, catalog.JobUpdate{State: catalog.JobRunning, Step: "write", Version: lv.Number}))
+	must[catalog.Job](t)(c.UpdateJob(ctx, A, late.ID, catalog.JobUpdate{State: catalog.JobRunning, Step: "write"}))
+	_, err = c.AddVersion(ctx, A, "dat-c", catalog.NewVersion{SourceHash: hash(3), Job: queued.ID})
+	wantKind(t, "a version naming another layer's job", err, catalog.NotFound)
+	lv := must[catalog.Version](t)(c.AddVersion(ctx, A, "dat-c", catalog.NewVersion{SourceHash: hash(3), Job: late.ID}))
+	if j := must[catalog.Job](t)(c.Job(ctx, late.ID)); j.Version != lv.Number {
+		t.Errorf("job after AddVersion names version %d, want %d", j.Version, lv.Number)
+	}
+	if err := c.StartVersion(ctx, A, "dat-c", lv.Number); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Publish(ctx, A, "dat-c", lv.Number, catalog.VersionResult{FeatureCount: 1}); err != nil {
+		t.Fatal(err)
+	}
 	c.Close()
 
 	c = openT(t, dir, catalog.Options{})

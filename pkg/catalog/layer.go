@@ -60,6 +60,10 @@ type NewVersion struct {
 	Owner string
 	// SourceHash is the hex SHA-256 of the raw upload (see StoreSource).
 	SourceHash string
+	// Job, when set, is the upload job building this version: its version
+	// is recorded in the same transaction, so that after a crash
+	// RecoverInterrupted knows whether the job's version was published.
+	Job string
 }
 
 // VersionResult is what the pipeline reports when a version is built.
@@ -155,6 +159,16 @@ func (c *Catalog) AddVersion(ctx context.Context, by Principal, id string, nv Ne
 		if _, err := tx.ExecContext(ctx, `INSERT INTO versions (layer, number, source_hash, uploader, created_at, updated_at, status, file)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, n, v.SourceHash, v.Uploader, fmtTime(now), fmtTime(now), string(Pending), v.File); err != nil {
 			return internal("add version", err)
+		}
+		if nv.Job != "" {
+			r, err := tx.ExecContext(ctx, `UPDATE jobs SET version = ?, updated_at = ? WHERE id = ? AND layer = ? AND state IN ('queued', 'running')`,
+				n, fmtTime(now), nv.Job, id)
+			if err != nil {
+				return internal("add version", err)
+			}
+			if k, _ := r.RowsAffected(); k != 1 {
+				return errorf(NotFound, "no unfinished job %q for layer %q", clip(nv.Job), id)
+			}
 		}
 		return c.audit(ctx, tx, by, "version.add", fmt.Sprintf("layer:%s/v%d", id, n), map[string]string{"source_hash": v.SourceHash})
 	})
