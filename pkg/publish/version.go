@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -114,8 +115,10 @@ func Rollback(ctx context.Context, cat *catalog.Catalog, by catalog.Principal, l
 // Recover is the crash-recovery step of startup, before serving: versions
 // and jobs a stopped process left unfinished are marked failed
 // (catalog.RecoverInterrupted), their files are removed, and so are the
-// temporary files of writers under the layers directory. It returns the
-// recovered versions.
+// temporary files of writers under the layers and sources directories
+// and the version files that no published version owns (a crash after a
+// catalog commit that retired versions or deleted a layer, before their
+// files were deleted). It returns the recovered versions.
 func Recover(ctx context.Context, cat *catalog.Catalog, by catalog.Principal) (catalog.Recovered, error) {
 	rec, err := cat.RecoverInterrupted(ctx, by)
 	if err != nil {
@@ -144,7 +147,62 @@ func Recover(ctx context.Context, cat *catalog.Catalog, by catalog.Principal) (c
 			return nil
 		})
 	}
+	if err := removeUnowned(ctx, cat); err != nil {
+		return rec, fmt.Errorf("publish: recover: %w", err)
+	}
 	return rec, nil
+}
+
+// versionName is a version file's name inside its layer's directory
+// (catalog.VersionFile): LAYER.vN.mbtiles.
+var versionName = regexp.MustCompile(`^(.+)\.v[0-9]+\.mbtiles$`)
+
+// removeUnowned deletes the files under layers/ named like a version file
+// of their directory's layer that are not the file of a published
+// version, and the directories this empties. Other files are left alone.
+func removeUnowned(ctx context.Context, cat *catalog.Catalog) error {
+	ls, err := cat.Layers(ctx)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, l := range ls {
+		vs, err := cat.Versions(ctx, l.ID)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			if v.Status == catalog.Published {
+				keep[filepath.Clean(cat.Path(v.File))] = true
+			}
+		}
+	}
+	root := cat.Path("layers")
+	dirs, err := os.ReadDir(root)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, d.Name())
+		es, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			path := filepath.Join(dir, e.Name())
+			if m := versionName.FindStringSubmatch(e.Name()); m != nil && m[1] == d.Name() && e.Type().IsRegular() && !keep[path] {
+				os.Remove(path)
+			}
+		}
+		os.Remove(dir) // only if now empty
+	}
+	return nil
 }
 
 func removeFiles(cat *catalog.Catalog, files []string) {

@@ -169,7 +169,9 @@ func TestPublishVersion(t *testing.T) {
 
 // TestRecover: a version left building by a killed process is marked
 // failed and its partial file and the writers' temporary files are
-// removed; published files stay.
+// removed; so are version files no published version owns (a retired
+// version's, a deleted layer's) that a crash left; published files and
+// files that are not version files stay.
 func TestRecover(t *testing.T) {
 	s := serveCatalog(t)
 	good := writeFile(t, "vung.geojson", `{"type":"FeatureCollection","features":[`+square+`]}`)
@@ -186,10 +188,17 @@ func TestRecover(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := s.cat.Path("layers/quy-hoach")
-	for _, name := range []string{filepath.Base(v.File), ".quy-hoach.v2.mbtiles.tmp-p999999-123"} {
+	for _, name := range []string{filepath.Base(v.File), ".quy-hoach.v2.mbtiles.tmp-p999999-123", "quy-hoach.v9.mbtiles", "README.txt", "other.v1.mbtiles"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("partial"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	gone := s.cat.Path("layers/gone")
+	if err := os.MkdirAll(gone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(gone, "gone.v3.mbtiles"), []byte("a deleted layer's"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	rec, err := publish.Recover(ctx, s.cat, catalog.System("startup"))
 	if err != nil {
@@ -198,8 +207,11 @@ func TestRecover(t *testing.T) {
 	if len(rec.Versions) != 1 || rec.Versions[0].Number != 2 {
 		t.Errorf("recovered %+v", rec.Versions)
 	}
-	if got := s.files(t, "quy-hoach"); !slices.Equal(got, []string{"quy-hoach.v1.mbtiles"}) {
-		t.Errorf("files after recovery %v, want v1 only", got)
+	if got := s.files(t, "quy-hoach"); !slices.Equal(got, []string{"README.txt", "other.v1.mbtiles", "quy-hoach.v1.mbtiles"}) {
+		t.Errorf("files after recovery %v, want v1 and the files that are not this layer's versions", got)
+	}
+	if _, err := os.Stat(gone); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the deleted layer's directory is still there: %v", err)
 	}
 	if err := s.reg.Reload(ctx); err != nil {
 		t.Fatal(err)
