@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/sonla-gis/plantile/pkg/feature"
 )
@@ -165,8 +166,10 @@ type textSpan struct {
 // decodeRecord fills props from one record (deletion flag included). The
 // text of all the record's character and date fields is built in one
 // buffer and turned into one string, which the values share: one
-// allocation per record instead of one per field.
-func (h *dbfHeader) decodeRecord(rec []byte, dec *textDecoder, ts *textScratch, props feature.Properties) {
+// allocation per record instead of one per field. With a strict decoder
+// it returns the name of the first character field that is not valid
+// UTF-8 ("" when all are).
+func (h *dbfHeader) decodeRecord(rec []byte, dec *textDecoder, ts *textScratch, props feature.Properties) (invalid string) {
 	data := rec[1:]
 	ts.buf, ts.spans = ts.buf[:0], ts.spans[:0]
 	for i := range h.fields {
@@ -179,6 +182,9 @@ func (h *dbfHeader) decodeRecord(rec []byte, dec *textDecoder, ts *textScratch, 
 			if len(b) == 0 {
 				props[f.name] = nil
 				continue
+			}
+			if dec.strict && invalid == "" && !utf8.Valid(b) {
+				invalid = f.name
 			}
 			ts.buf = dec.appendDecoded(ts.buf, b)
 		case 'D':
@@ -194,12 +200,13 @@ func (h *dbfHeader) decodeRecord(rec []byte, dec *textDecoder, ts *textScratch, 
 		ts.spans = append(ts.spans, textSpan{f, start, len(ts.buf)})
 	}
 	if len(ts.spans) == 0 {
-		return
+		return invalid
 	}
 	all := string(ts.buf)
 	for _, sp := range ts.spans {
 		props[sp.field.name] = all[sp.start:sp.end]
 	}
+	return invalid
 }
 
 // appendDate appends a dBASE date "YYYYMMDD" as "YYYY-MM-DD"; blank,

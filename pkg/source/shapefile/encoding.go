@@ -64,6 +64,9 @@ type textDecoder struct {
 	// vntext.Detector choose.
 	detect bool
 	ldid   byte
+	// strict: the user named UTF-8, so a value that is not valid UTF-8
+	// is an error (see invalidUTF8), not decoded as windows-1252.
+	strict bool
 	buf    []byte
 }
 
@@ -297,6 +300,7 @@ func chooseEncoding(override, cpg string, haveCPG bool, ldid byte) (*textDecoder
 	if override != "" {
 		name, dec, err := lookupEncoding(override)
 		if err == nil {
+			dec.strict = dec.utf8
 			return dec, name + " (override)", warns
 		}
 		warns = append(warns, fmt.Sprintf("encoding override %q: %v; ignored", override, err))

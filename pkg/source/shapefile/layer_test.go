@@ -114,7 +114,6 @@ func TestEncodingChoice(t *testing.T) {
 		{name: "cpg number", exts: []string{".shp", ".shx", ".dbf"}, cpg: "1258\r\n", encoding: "windows-1258 (.cpg)", sameText: true},
 		{name: "no cpg detects windows-1258", exts: []string{".shp", ".shx", ".dbf"}, encoding: "windows-1258 (detected, confidence 1.00)", sameText: true},
 		{name: "bad cpg falls back losslessly", exts: []string{".shp", ".shx", ".dbf"}, cpg: "KLINGON", encoding: "ISO-8859-1 (fallback)", warn: "KLINGON"},
-		{name: "bad override ignored", exts: []string{".shp", ".shx", ".dbf", ".cpg"}, override: "nope", encoding: "windows-1258 (.cpg)", warn: "nope", sameText: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,6 +142,39 @@ func TestEncodingChoice(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEncodingNamed: an encoding the user names is an assertion: an
+// unknown name refuses the layer, and text that is not valid UTF-8 under
+// a named UTF-8 stops the read at the record, naming the field.
+func TestEncodingNamed(t *testing.T) {
+	cp1258 := filepath.Join(dvhcvn, "son_la_districts_vn2000_tm3_cp1258")
+	dir := t.TempDir()
+	copySet(t, cp1258, dir, "x", ".shp", ".shx", ".dbf")
+	shp := filepath.Join(dir, "x.shp")
+	if _, err := shapefile.Open(shp, shapefile.Options{Encoding: "nope"}); err == nil || !strings.Contains(err.Error(), `"nope", is unknown`) {
+		t.Errorf("unknown encoding: err %v", err)
+	}
+	ls, err := shapefile.Open(shp, shapefile.Options{Encoding: "utf-8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ls[0].Features()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for {
+		f, err := r.Read()
+		if f != nil {
+			continue
+		}
+		fe, ok := feature.AsError(err)
+		if !ok || fe.File != filepath.Join(dir, "x.dbf") || fe.Record < 1 || !strings.Contains(fe.Reason, "field ten is not valid UTF-8") || !strings.Contains(fe.Reason, "windows-1258") {
+			t.Errorf("windows-1258 text read as UTF-8: err %v", err)
+		}
+		break
 	}
 }
 

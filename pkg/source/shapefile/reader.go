@@ -27,6 +27,9 @@ type Options struct {
 	// The reader applies RecordBytes and Features, the .dbf header check
 	// and, for a .zip, ZipBytes, ZipEntries and ZipRatio.
 	Limits feature.Limits
+	// RequireDBF refuses a set without its .dbf (uploads: its features
+	// would have no attributes). By default a .shp alone is read.
+	RequireDBF bool
 }
 
 // Reader streams the records of one shapefile set. It implements
@@ -188,7 +191,10 @@ func (r *Reader) Read() (*feature.Feature, error) {
 		f.Row, f.Geometry = r.row, geom
 		if r.table != nil {
 			f.Properties = make(feature.Properties, len(r.table.fields))
-			r.table.decodeRecord(r.rec, r.dec, &r.text, f.Properties)
+			if field := r.table.decodeRecord(r.rec, r.dec, &r.text, f.Properties); field != "" {
+				r.err = &feature.Error{File: r.dbfName, Record: r.row, Reason: fmt.Sprintf("field %s is not valid UTF-8, but the encoding was named UTF-8: name the file's real encoding (windows-1258, tcvn3, vni), or leave it out to have it detected", field)}
+				return nil, r.err
+			}
 		} else {
 			f.Properties = feature.Properties{}
 		}

@@ -98,6 +98,9 @@ func (l *Layer) open() fs.FS {
 // no properties.
 func Open(p string, opts Options) ([]*Layer, error) {
 	opts.Limits = opts.Limits.OrDefault()
+	if err := checkEncoding(opts.Encoding); err != nil {
+		return nil, err
+	}
 	st, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("shapefile: %w", err)
@@ -125,6 +128,29 @@ func Open(p string, opts Options) ([]*Layer, error) {
 		return []*Layer{l}, nil
 	}
 	return nil, fmt.Errorf("shapefile: %s is not a .shp, .zip or directory", p)
+}
+
+// OpenZip finds the shapefile sets in the zip archive at p, whatever its
+// name ends with (an upload is stored under its hash): see Open.
+func OpenZip(p string, opts Options) ([]*Layer, error) {
+	opts.Limits = opts.Limits.OrDefault()
+	if err := checkEncoding(opts.Encoding); err != nil {
+		return nil, err
+	}
+	return openZip(p, opts)
+}
+
+// checkEncoding refuses an encoding name nobody can decode with: a
+// named encoding is an assertion about the file, and ignoring it would
+// publish text nobody checked.
+func checkEncoding(name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, _, err := lookupEncoding(name); err != nil {
+		return fmt.Errorf("shapefile: the encoding named for the .dbf, %q, is unknown: name one of UTF-8, windows-1258, tcvn3, vni, or another code page, or leave it out to have it detected", name)
+	}
+	return nil
 }
 
 func listDir(dir string) ([]string, error) {
@@ -199,18 +225,42 @@ func openZip(zipPath string, opts Options) ([]*Layer, error) {
 		if l.dbf != "" {
 			l.dbf = dir + l.dbf
 		}
-		if len(a.unsafe) > 0 && len(layers) == 0 {
-			l.info.Warnings = append(l.info.Warnings, fmt.Sprintf("%d zip entries ignored: absolute or with \"..\" in the name (first: %q)", len(a.unsafe), a.unsafe[0]))
-		}
 		layers = append(layers, l)
 	}
 	if len(layers) == 0 {
-		if len(a.unsafe) > 0 {
-			return nil, fmt.Errorf("shapefile: no .shp file in %s (%d entries ignored: absolute or with \"..\" in the name, first: %q)", zipPath, len(a.unsafe), a.unsafe[0])
-		}
-		return nil, fmt.Errorf("shapefile: no .shp file in %s", zipPath)
+		return nil, noLayerError(zipPath, a.names)
 	}
 	return layers, nil
+}
+
+// noLayerError says that a zip holds no shapefile set, and what it holds
+// instead: archives inside it are never opened (a nested zip is neither
+// read nor inflated), and GeoJSON is read as the file itself.
+func noLayerError(zipPath string, names []string) error {
+	var nested, geo, shown []string
+	for _, n := range names {
+		switch ext := strings.ToLower(path.Ext(n)); ext {
+		case ".zip", ".rar", ".7z", ".gz", ".tgz", ".tar", ".kmz":
+			nested = append(nested, n)
+		case ".geojson", ".json", ".geojsonl", ".geojsons", ".ndjson":
+			geo = append(geo, n)
+		}
+		if len(shown) < 5 {
+			shown = append(shown, n)
+		}
+	}
+	msg := "no shapefile (.shp) in the zip"
+	switch {
+	case len(names) == 0:
+		msg += ": it is empty"
+	case len(nested) > 0:
+		msg += fmt.Sprintf(": it holds %q: archives inside a zip are not opened; send the shapefile sets zipped once", nested[0])
+	case len(geo) > 0:
+		msg += fmt.Sprintf(": it holds %q: send a GeoJSON file as it is, not zipped", geo[0])
+	default:
+		msg += fmt.Sprintf(": it holds %d files (%s)", len(names), strings.Join(shown, ", "))
+	}
+	return &feature.Error{File: zipPath, Reason: msg}
 }
 
 // stemKey is a path without its extension, case-folded: the files of one
@@ -319,6 +369,9 @@ func loadLayer(fsys fs.FS, names []string, shp, source string, opts Options) (*L
 	}
 
 	l.dbf = sibling(names, shp, ".dbf")
+	if l.dbf == "" && opts.RequireDBF {
+		return nil, &feature.Error{File: source, Reason: fmt.Sprintf("the set has no .dbf (%s): its features would have no attributes; add it beside the .shp", path.Base(siblingName(source, ".dbf")))}
+	}
 	if l.dbf == "" {
 		info.Warnings = append(info.Warnings, "no .dbf table; features have no attributes")
 		if shxCount > opts.Limits.Features {

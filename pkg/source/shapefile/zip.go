@@ -31,7 +31,6 @@ type archive struct {
 	file    *sharedFile
 	entries map[string]*zip.File // by safe, slash-separated name
 	names   []string             // the keys of entries, sorted
-	unsafe  []string             // entry names refused: absolute, or with ".."
 }
 
 // openArchive reads and checks the central directory of the zip at p
@@ -53,6 +52,7 @@ func openArchive(p string, lim feature.Limits) (*archive, error) {
 	}
 	a := &archive{path: p, limits: lim, file: sf, entries: make(map[string]*zip.File, len(z.File))}
 	var total uint64
+	folded := make(map[string]string, len(z.File)) // lower-cased name -> name
 	for _, f := range z.File {
 		total += f.UncompressedSize64
 		if total > uint64(lim.ZipBytes) {
@@ -66,22 +66,48 @@ func openArchive(p string, lim feature.Limits) (*archive, error) {
 					"%d bytes compressed to %d (ratio %d:1)", f.UncompressedSize64, f.CompressedSize64, ratio)
 			}
 		}
-		name, ok := safeName(f.Name)
-		switch {
-		case !ok:
-			a.unsafe = append(a.unsafe, f.Name)
-			continue
-		case name == "" || f.FileInfo().IsDir():
-			continue
+		if err := a.add(f, folded); err != nil {
+			return nil, err
 		}
-		if _, dup := a.entries[name]; dup {
-			continue // the first of two entries with one name wins, as in unzip
-		}
-		a.entries[name] = f
-		a.names = append(a.names, name)
 	}
 	sort.Strings(a.names)
 	return a, nil
+}
+
+// add indexes one entry of the central directory. An archive with an
+// entry that is unsafe or ambiguous is refused whole, naming the entry:
+// an absolute name or one that climbs out with ".." (a path-traversal
+// attack, or a broken tool), a symbolic link or any other special file
+// (its "content" is a path on the zipping machine), and two entries whose
+// names are equal, or equal but for case (which one a tool reads depends
+// on the tool and the file system: what plantile published would not be
+// what the sender saw). Nothing is ever extracted to disk either way.
+func (a *archive) add(f *zip.File, folded map[string]string) error {
+	name, ok := safeName(f.Name)
+	if !ok {
+		return &feature.Error{File: a.path, Reason: fmt.Sprintf("entry %q is an absolute path or climbs out of the archive with \"..\": the zip is refused; zip the files with relative names", f.Name)}
+	}
+	mode := f.Mode()
+	if mode&fs.ModeSymlink != 0 {
+		return &feature.Error{File: a.path, Reason: fmt.Sprintf("entry %q is a symbolic link: the zip is refused; zip the files themselves, not links to them", f.Name)}
+	}
+	if name == "" || mode.IsDir() {
+		return nil
+	}
+	if !mode.IsRegular() {
+		return &feature.Error{File: a.path, Reason: fmt.Sprintf("entry %q is not a regular file (%s): the zip is refused", f.Name, mode.Type())}
+	}
+	key := strings.ToLower(name)
+	if prev, dup := folded[key]; dup {
+		if prev == name {
+			return &feature.Error{File: a.path, Reason: fmt.Sprintf("entry %q appears twice: the zip is refused, as tools disagree on which copy counts; zip each file once", name)}
+		}
+		return &feature.Error{File: a.path, Reason: fmt.Sprintf("entries %q and %q differ only in case: the zip is refused, as which one is read depends on the tool; rename or remove one", prev, name)}
+	}
+	folded[key] = name
+	a.entries[name] = f
+	a.names = append(a.names, name)
+	return nil
 }
 
 // safeName turns a zip entry name into a slash-separated relative path:
