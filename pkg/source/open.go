@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sonla-gis/plantile/pkg/feature"
 	"github.com/sonla-gis/plantile/pkg/source/geojson"
 	"github.com/sonla-gis/plantile/pkg/source/shapefile"
 )
@@ -34,10 +35,32 @@ func Open(path string, opts Options) ([]Layer, error) {
 	return layers, nil
 }
 
+// openFile reads one file by what it holds, not by its name (an upload
+// is stored under its hash, and a PNG named .zip is still a PNG): a zip
+// of shapefile sets, a .shp, or GeoJSON. Anything else is refused, saying
+// what it is.
 func openFile(path string, opts Options) ([]Layer, error) {
-	switch ext := strings.ToLower(filepath.Ext(path)); {
-	case ext == ".shp" || ext == ".zip":
-		sets, err := shapefile.Open(path, shapefile.Options{Encoding: opts.Encoding, Limits: opts.Limits})
+	ext := strings.ToLower(filepath.Ext(path))
+	switch ext {
+	case ".dbf", ".shx", ".prj", ".cpg":
+		return nil, fmt.Errorf("source: %s: give the .shp of the set, not its %s", path, ext)
+	}
+	kind, what, err := Sniff(path)
+	if err != nil {
+		return nil, err
+	}
+	sopts := shapefile.Options{Encoding: opts.Encoding, Limits: opts.Limits, RequireDBF: opts.RequireDBF}
+	switch kind {
+	case Zip, Shapefile:
+		var sets []*shapefile.Layer
+		switch {
+		case kind == Zip:
+			sets, err = shapefile.OpenZip(path, sopts)
+		case ext == ".shp":
+			sets, err = shapefile.Open(path, sopts)
+		default:
+			return nil, &feature.Error{File: path, Reason: "this is the .shp of a shapefile set alone: send the set zipped (.shp, .shx, .dbf, .prj, .cpg)"}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -46,18 +69,14 @@ func openFile(path string, opts Options) ([]Layer, error) {
 			layers[i] = s
 		}
 		return layers, nil
-	case geojson.Supported(path):
+	case GeoJSON:
 		l, err := geojson.Open(path, geojson.Options{Limits: opts.Limits})
 		if err != nil {
 			return nil, err
 		}
 		return []Layer{l}, nil
-	case ext == ".dbf" || ext == ".shx" || ext == ".prj" || ext == ".cpg":
-		return nil, fmt.Errorf("source: %s: give the .shp of the set, not its %s", path, ext)
-	default:
-		return nil, fmt.Errorf("source: %s: unsupported file type %q (want .shp, .zip, or GeoJSON: %s)",
-			path, ext, strings.Join(geojson.Extensions(), ", "))
 	}
+	return nil, &feature.Error{File: path, Reason: fmt.Sprintf("this is %s, not a zipped shapefile or GeoJSON", what)}
 }
 
 func openDir(dir string, opts Options) ([]Layer, error) {

@@ -22,6 +22,9 @@ type Options struct {
 	// Limits bound what reading one file may cost (see feature.Limits);
 	// zero fields are the defaults.
 	Limits feature.Limits
+	// RequireDBF refuses a shapefile set without its .dbf (see
+	// shapefile.Options).
+	RequireDBF bool
 }
 
 // Z and M values are always dropped: features are 2D (orb geometries), as
