@@ -24,6 +24,8 @@ type Options struct {
 	// are the defaults. The readers apply the file-level ones; Layer's
 	// reader applies BadRecords and Vertices.
 	Limits feature.Limits
+	// RequireDBF refuses a shapefile set without its .dbf.
+	RequireDBF bool
 }
 
 // Layer is a source layer with its CRS decided.
@@ -51,7 +53,7 @@ func Open(path string, opts Options) ([]*Layer, error) {
 		user = c
 	}
 	opts.Limits = opts.Limits.OrDefault()
-	srcs, err := source.Open(path, source.Options{Encoding: opts.Encoding, Limits: opts.Limits})
+	srcs, err := source.Open(path, source.Options{Encoding: opts.Encoding, Limits: opts.Limits, RequireDBF: opts.RequireDBF})
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ const (
 
 // CRSHint is what an outlier report suggests: most outliers in Son La
 // data are VN-2000 coordinates read in the wrong CRS.
-const CRSHint = "check the layer's CRS: Son La data is usually VN-2000 / TM-3 104-00, --src-crs EPSG:9206"
+const CRSHint = "check the layer's CRS (a missing .prj, or one for the wrong zone, is the usual cause): Son La data is usually VN-2000 / TM-3 104-00, --src-crs EPSG:9206"
 
 // Outlier is one feature that lies outside Vietnam or far from the rest of
 // its layer, in WGS 84.
@@ -47,6 +47,9 @@ type Outlier struct {
 	Center orb.Point `json:"center"` // centre of the feature's bounds
 	Bound  orb.Bound `json:"-"`
 	Reason string    `json:"reason"`
+	// Outside is true when the feature is not inside VietnamBound (rather
+	// than far from the rest of its layer).
+	Outside bool `json:"outside"`
 }
 
 // OutlierReport lists the outliers of one layer.
@@ -168,7 +171,7 @@ func (d *OutlierDetector) Result(max int) OutlierReport {
 			break
 		}
 		b := d.bounds[i]
-		rep.Rows = append(rep.Rows, Outlier{Row: d.rows[i], Center: b.Center(), Bound: b, Reason: reasons[i]})
+		rep.Rows = append(rep.Rows, Outlier{Row: d.rows[i], Center: b.Center(), Bound: b, Reason: reasons[i], Outside: !inside[i]})
 	}
 	return rep
 }

@@ -72,9 +72,15 @@ type Reason struct {
 	Cause   string `json:"cause"`
 }
 
-// RefusedError is a version refused by a policy (InvalidFail, or
-// ingest.OutliersRefuse): nothing was written. Reasons lists every
-// offending feature known when the refusal was decided.
+// RefusedError is a version refused because of its input: a file that
+// cannot be read or is not what it claims (a *feature.Error from the
+// readers: a zip bomb, an unsafe entry, a wrong file type, a broken
+// record), a source over MaxSourceBytes, mixed geometry types, an empty
+// layer, features outside Vietnam, or a policy (InvalidFail,
+// ingest.OutliersRefuse). Nothing was written. Reasons lists every
+// offending feature known when the refusal was decided, at most
+// MaxReasons of them (the last one then counts the others). Any other
+// error of Run (I/O, a cancelled context) is not a RefusedError.
 type RefusedError struct {
 	Reasons []Reason
 	Err     error // the first reason as an error (a *feature.Error when it is one feature)
@@ -89,6 +95,54 @@ func (e *RefusedError) Error() string {
 }
 
 func (e *RefusedError) Unwrap() error { return e.Err }
+
+// MaxReasons is the most reasons a RefusedError lists: a layer read in
+// the wrong CRS has every feature outside Vietnam, and a million reasons
+// help nobody.
+const MaxReasons = 1000
+
+// refuse builds a RefusedError from reasons, capped at MaxReasons; err is
+// the first reason as an error, made from it when nil.
+func refuse(rs []Reason, err error) *RefusedError {
+	if err == nil && len(rs) > 0 {
+		err = errors.New(rs[0].String())
+	}
+	if n := len(rs); n > MaxReasons {
+		last := rs[n-1]
+		rs = append(rs[:MaxReasons-1:MaxReasons-1], Reason{File: last.File, Cause: fmt.Sprintf("and %d more features refused for the same kinds of reasons", n-MaxReasons+1)})
+	}
+	return &RefusedError{Reasons: rs, Err: err}
+}
+
+// String words a reason on one line: file, feature, cause.
+func (r Reason) String() string {
+	s := r.File
+	if r.Feature > 0 {
+		s += fmt.Sprintf(": record %d", r.Feature)
+	}
+	if s != "" {
+		s += ": "
+	}
+	return s + r.Cause
+}
+
+// refusal makes a RefusedError of an error that blames the input: a
+// *feature.Error (the readers' errors name the file and the record);
+// other errors (I/O, a cancelled context) are wrapped as they are.
+func refusal(err error) error {
+	var re *RefusedError
+	if errors.As(err, &re) {
+		return err
+	}
+	if fe, ok := feature.AsError(err); ok {
+		cause := fe.Reason
+		if fe.Err != nil {
+			cause += ": " + fe.Err.Error()
+		}
+		return &RefusedError{Reasons: []Reason{{File: fe.File, Feature: fe.Record, Cause: cause}}, Err: err}
+	}
+	return fmt.Errorf("publish: %w", err)
+}
 
 // Request is one publish: the sources, where to write, and the policies.
 // Start from Defaults; a zero Request is not valid (zooms, limits).
@@ -107,6 +161,18 @@ type Request struct {
 
 	Invalid  InvalidPolicy
 	Outliers ingest.OutlierPolicy
+	// RefuseOutside refuses the version when a feature lies outside
+	// Vietnam (ingest.VietnamBound) once reprojected, whatever Outliers
+	// says: almost always a wrong or missing CRS. PublishVersion sets it.
+	RefuseOutside bool
+	// RequireDBF refuses a shapefile set without its .dbf (its features
+	// would have no attributes). PublishVersion sets it; build reads a
+	// .shp alone.
+	RequireDBF bool
+	// MaxSourceBytes refuses a source holding more bytes (a file, or the
+	// files of a folder) before anything is read; 0 for no cap. Uploads
+	// set it to their upload cap.
+	MaxSourceBytes int64
 
 	MinZoom int
 	MaxZoom int               // negative: from the data (0.5 m precision)
@@ -252,14 +318,17 @@ func Run(ctx context.Context, q Request, progress func(Event)) (*Result, error) 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
+	if err := q.checkInput(); err != nil {
+		return nil, err
+	}
 	var found []*ingest.Layer
 	for _, src := range q.Sources {
-		ls, err := ingest.Open(src, ingest.Options{SrcCRS: q.SrcCRS, Encoding: q.Encoding, Workers: q.Workers, Limits: q.Limits})
+		ls, err := ingest.Open(src, ingest.Options{SrcCRS: q.SrcCRS, Encoding: q.Encoding, Workers: q.Workers, Limits: q.Limits, RequireDBF: q.RequireDBF})
 		if err != nil {
-			return nil, fmt.Errorf("publish: %w", err)
+			return nil, refusal(err)
 		}
 		if len(ls) == 0 {
-			return nil, fmt.Errorf("publish: %s: no layer found", src)
+			return nil, refuse([]Reason{{File: src, Cause: "no layer found"}}, nil)
 		}
 		found = append(found, ls...)
 	}
@@ -275,11 +344,11 @@ func Run(ctx context.Context, q Request, progress func(Event)) (*Result, error) 
 			name = q.Names[i]
 		}
 		if names[name] {
-			return nil, fmt.Errorf("publish: two layers named %q: rename them (--layer)", name)
+			return nil, refuse([]Reason{{File: info.Source, Cause: fmt.Sprintf("two layers are named %q: one source may hold several layers (one per shapefile set), but each needs its own name; rename one", name)}}, nil)
 		}
 		names[name] = true
 		t0 := time.Now()
-		bl, err := readLayer(ctx, sl, name, q.Invalid, q.Outliers, logger)
+		bl, err := readLayer(ctx, sl, name, q, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -361,7 +430,7 @@ func Run(ctx context.Context, q Request, progress func(Event)) (*Result, error) 
 		}
 	}
 	if firstErr != nil {
-		return nil, &RefusedError{Reasons: refused, Err: firstErr}
+		return nil, refuse(refused, firstErr)
 	}
 	zmin, zmax := t.ZoomRange()
 
@@ -451,45 +520,55 @@ func Run(ctx context.Context, q Request, progress func(Event)) (*Result, error) 
 // readLayer reads one source layer, in WGS 84, into the index. Bad records
 // (a broken shape) are kept without geometry and reported, as inspect does.
 // Self-intersecting polygons are dropped and listed (InvalidDrop) or refuse
-// the version (InvalidFail); outliers are found in the same pass.
-func readLayer(ctx context.Context, sl *ingest.Layer, name string, invalid InvalidPolicy, outliers ingest.OutlierPolicy, log *slog.Logger) (*Layer, error) {
+// the version (InvalidFail); outliers are found in the same pass. A layer
+// whose geometries are not of one kind (see kinds), or holding no feature
+// with a geometry, is refused; so are features outside Vietnam with
+// RefuseOutside.
+func readLayer(ctx context.Context, sl *ingest.Layer, name string, q Request, log *slog.Logger) (*Layer, error) {
 	info := sl.Info()
 	r, err := sl.Features(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("publish: %w", err)
+		return nil, refusal(err)
 	}
 	defer r.Close()
 	info.Name = name
 	b := index.NewBuilder(info)
-	bad := 0
 	var rows []int64
 	var dropped, refused []Reason
 	var firstErr error
 	var od *ingest.OutlierDetector
-	if outliers != ingest.OutliersKeep {
+	if q.Outliers != ingest.OutliersKeep || q.RefuseOutside {
 		od = ingest.NewOutlierDetector(info.Source)
 	}
+	var c contents
 	for {
 		ft, err := r.Read()
 		if ft == nil {
 			if err == io.EOF {
 				break
 			}
-			return nil, fmt.Errorf("publish: %w", err)
+			return nil, refusal(err)
 		}
+		c.read++
 		if err != nil {
-			if bad < 5 {
+			if c.bad < 5 {
 				log.Warn("bad record kept without geometry", "layer", name, "error", err)
 			}
-			bad++
+			c.badRecord(ft.Row, err)
+		}
+		if ft.Geometry == nil {
+			c.null++
+		} else if !c.add(ft.Row, ft.Geometry) {
+			continue // a GeometryCollection: refused below
 		}
 		if ft.Geometry != nil {
 			if err := geom.CheckPolygon(ft.Geometry); err != nil {
 				reason := Reason{File: info.Source, Feature: ft.Row, Cause: err.Error()}
-				if invalid == InvalidFail {
+				if q.Invalid == InvalidFail {
 					if firstErr == nil {
 						firstErr = fmt.Errorf("%s: record %d: %w (invalid geometries refused)", info.Source, ft.Row, err)
 					}
+					reason.Cause += " (invalid-geometry policy fail)"
 					refused = append(refused, reason)
 					continue
 				}
@@ -505,23 +584,31 @@ func readLayer(ctx context.Context, sl *ingest.Layer, name string, invalid Inval
 		if err := b.Add(ft); err != nil {
 			return nil, fmt.Errorf("publish: %s: %w", info.Source, err)
 		}
+		if ft.Geometry != nil {
+			c.geoms++
+		}
+	}
+	if rs := c.refusals(info.Source); len(rs) > 0 {
+		return nil, refuse(rs, nil)
 	}
 	if firstErr != nil {
-		return nil, &RefusedError{Reasons: refused, Err: firstErr}
+		return nil, refuse(refused, firstErr)
 	}
-	if bad > 0 {
-		log.Warn("bad records", "layer", name, "count", bad)
+	if c.bad > 0 {
+		log.Warn("bad records", "layer", name, "count", c.bad)
 	}
 	l := &Layer{Name: name, Info: info, Data: b.Layer(), rows: rows, Dropped: dropped}
 	l.Features = l.Data.Len()
+	if err := c.empty(info.Source, l); err != nil {
+		return nil, err
+	}
 	if od != nil {
 		l.Outliers = od.Result(-1)
-		if err := l.Outliers.Err(); err != nil && outliers == ingest.OutliersRefuse {
-			reasons := make([]Reason, len(l.Outliers.Rows))
-			for i, o := range l.Outliers.Rows {
-				reasons[i] = Reason{File: info.Source, Feature: o.Row, Cause: o.Reason}
-			}
-			return nil, &RefusedError{Reasons: reasons, Err: err}
+		if err := refuseOutliers(l, q); err != nil {
+			return nil, err
+		}
+		if q.Outliers == ingest.OutliersKeep {
+			l.Outliers = ingest.OutlierReport{File: info.Source}
 		}
 		if l.Outliers.Total > 0 {
 			log.Warn("outliers", "layer", name, "count", l.Outliers.Total, "hint", l.Outliers.Hint)

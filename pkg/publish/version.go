@@ -35,7 +35,7 @@ type Version struct {
 }
 
 // PublishVersion builds a new version of a catalog layer and switches it
-// in, in this order:
+// in. Its Request always has RequireDBF and RefuseOutside set. In order:
 //
 //  1. record the version (pending, then building) in the catalog;
 //  2. build it with Run beside the served versions: the file is written
@@ -65,6 +65,9 @@ func PublishVersion(ctx context.Context, cat *catalog.Catalog, v Version, swap S
 		return fail(fmt.Errorf("publish: %w", err))
 	}
 	q := v.Request
+	// A catalog version is planning data served on a map of Vietnam: its
+	// features need their attributes and must land in Vietnam.
+	q.RequireDBF, q.RefuseOutside = true, true
 	q.Out = cat.Path(cv.File)
 	q.Version = fmt.Sprintf("%s@v%d", v.Layer, cv.Number)
 	if q.Name == "" {

@@ -98,7 +98,7 @@ func (l *Layer) open() fs.FS {
 // no properties.
 func Open(p string, opts Options) ([]*Layer, error) {
 	opts.Limits = opts.Limits.OrDefault()
-	if err := checkEncoding(opts.Encoding); err != nil {
+	if err := checkEncoding(p, opts.Encoding); err != nil {
 		return nil, err
 	}
 	st, err := os.Stat(p)
@@ -134,7 +134,7 @@ func Open(p string, opts Options) ([]*Layer, error) {
 // name ends with (an upload is stored under its hash): see Open.
 func OpenZip(p string, opts Options) ([]*Layer, error) {
 	opts.Limits = opts.Limits.OrDefault()
-	if err := checkEncoding(opts.Encoding); err != nil {
+	if err := checkEncoding(p, opts.Encoding); err != nil {
 		return nil, err
 	}
 	return openZip(p, opts)
@@ -143,12 +143,12 @@ func OpenZip(p string, opts Options) ([]*Layer, error) {
 // checkEncoding refuses an encoding name nobody can decode with: a
 // named encoding is an assertion about the file, and ignoring it would
 // publish text nobody checked.
-func checkEncoding(name string) error {
+func checkEncoding(p, name string) error {
 	if name == "" {
 		return nil
 	}
 	if _, _, err := lookupEncoding(name); err != nil {
-		return fmt.Errorf("shapefile: the encoding named for the .dbf, %q, is unknown: name one of UTF-8, windows-1258, tcvn3, vni, or another code page, or leave it out to have it detected", name)
+		return &feature.Error{File: p, Reason: fmt.Sprintf("the encoding named for the .dbf, %q, is unknown: name one of UTF-8, windows-1258, tcvn3, vni, or another code page, or leave it out to have it detected", name)}
 	}
 	return nil
 }
