@@ -90,7 +90,7 @@ func TestInspectRefuses(t *testing.T) {
 		{truncated, "cut.shp"},
 		{multipatch, "MultiPatch"},
 		{filepath.Join(dir, "missing.shp"), "missing.shp"},
-		{filepath.Join("..", "..", "testdata", "dvhcvn", "README.md"), "unsupported"},
+		{filepath.Join("..", "..", "testdata", "dvhcvn", "README.md"), "not a zipped shapefile or GeoJSON"},
 	} {
 		_, err := run(t, "inspect", c.path)
 		if err == nil {

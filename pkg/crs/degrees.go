@@ -20,6 +20,6 @@ func CheckDegrees(file string, b orb.Bound) error {
 		hint += " (VN-2000 / TM-3 104-00, Son La)"
 	}
 	return feature.Errorf(file, 0,
-		"no .prj and coordinates are not degrees (bounds %.0f,%.0f .. %.0f,%.0f): name the CRS with --src-crs, e.g. --src-crs %s",
+		"no .prj and coordinates are not degrees (bounds %.0f,%.0f .. %.0f,%.0f): name the CRS with --src-crs (an upload's crs), e.g. --src-crs %s",
 		b.Min[0], b.Min[1], b.Max[0], b.Max[1], hint)
 }

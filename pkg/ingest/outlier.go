@@ -38,7 +38,7 @@ const (
 
 // CRSHint is what an outlier report suggests: most outliers in Son La
 // data are VN-2000 coordinates read in the wrong CRS.
-const CRSHint = "check the layer's CRS (a missing .prj, or one for the wrong zone, is the usual cause): Son La data is usually VN-2000 / TM-3 104-00, --src-crs EPSG:9206"
+const CRSHint = "check the layer's CRS (a missing .prj, or one for the wrong zone, is the usual cause): Son La data is usually VN-2000 / TM-3 104-00, --src-crs EPSG:9206 (crs=EPSG:9206 on an upload)"
 
 // Outlier is one feature that lies outside Vietnam or far from the rest of
 // its layer, in WGS 84.

@@ -17,7 +17,7 @@ import (
 func (q Request) checkInput() error {
 	if q.SrcCRS != "" {
 		if _, err := crs.Parse(q.SrcCRS); err != nil {
-			return refuse([]Reason{{Cause: fmt.Sprintf("the source CRS named, %q, is not understood (%v): name it as EPSG:9206, a PROJ string or WKT, or leave it out to use the .prj", clip(q.SrcCRS), err)}}, nil)
+			return refuse([]Reason{{Cause: fmt.Sprintf("the source CRS named (--src-crs, or an upload's crs), %q, is not understood (%v): name it as EPSG:9206, a PROJ string or WKT, or leave it out to use the .prj", clip(q.SrcCRS), err)}}, nil)
 		}
 	}
 	if q.MaxSourceBytes <= 0 {

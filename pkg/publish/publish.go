@@ -420,8 +420,9 @@ func Run(ctx context.Context, q Request, progress func(Event)) (*Result, error) 
 				r := Reason{File: bl.Info.Source, Feature: bl.rows[sk.Index], Cause: sk.Err.Error()}
 				if q.Invalid == InvalidFail {
 					if firstErr == nil {
-						firstErr = fmt.Errorf("%s: record %d: %w (invalid geometries refused)", bl.Info.Source, bl.rows[sk.Index], sk.Err)
+						firstErr = fmt.Errorf("%s: record %d: %w (invalid-geometry policy fail)", bl.Info.Source, bl.rows[sk.Index], sk.Err)
 					}
+					r.Cause += " (invalid-geometry policy fail)"
 					refused = append(refused, r)
 					continue
 				}
@@ -566,7 +567,7 @@ func readLayer(ctx context.Context, sl *ingest.Layer, name string, q Request, lo
 				reason := Reason{File: info.Source, Feature: ft.Row, Cause: err.Error()}
 				if q.Invalid == InvalidFail {
 					if firstErr == nil {
-						firstErr = fmt.Errorf("%s: record %d: %w (invalid geometries refused)", info.Source, ft.Row, err)
+						firstErr = fmt.Errorf("%s: record %d: %w (invalid-geometry policy fail)", info.Source, ft.Row, err)
 					}
 					reason.Cause += " (invalid-geometry policy fail)"
 					refused = append(refused, reason)

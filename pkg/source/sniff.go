@@ -75,7 +75,7 @@ func SniffBytes(head []byte) (Kind, string) {
 	case text[0] == '{':
 		return GeoJSON, "JSON"
 	case text[0] == '[':
-		return Unknown, "a JSON array, not a GeoJSON object (want a FeatureCollection)"
+		return Unknown, "a JSON array (GeoJSON is an object: a FeatureCollection)"
 	}
 	if utf8.Valid(text[:validPrefix(text)]) && bytes.IndexByte(text, 0) < 0 {
 		if bytes.HasPrefix(text, []byte("<")) {

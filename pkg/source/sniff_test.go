@@ -30,7 +30,7 @@ var sniffSeeds = []struct {
 	{"gpkg", "SQLite format 3\x00\x10\x00", source.Unknown, "GeoPackage"},
 	{"rar", "Rar!\x1a\x07\x01\x00", source.Unknown, "RAR"},
 	{"kml", `<?xml version="1.0"?><kml>`, source.Unknown, "KML"},
-	{"array", `[{"type":"Feature"}]`, source.Unknown, "a JSON array, not a GeoJSON object"},
+	{"array", `[{"type":"Feature"}]`, source.Unknown, "a JSON array (GeoJSON is an object"},
 	{"csv", "ma_dat,ten\nONT,Chiềng Lề\n", source.Unknown, "text that is not JSON"},
 	{"random", "\x8a\x01\xfe\x00\x13\x99\xc4\x07\xd2\x00", source.Unknown, "binary data"},
 	{"empty", "", source.Unknown, "an empty file"},

@@ -68,7 +68,7 @@ func (g *rawGeometry) toOrb(st *geometryStats, opts geometryOptions, depth int) 
 	case "":
 		return nil, fmt.Errorf("geometry has no type")
 	default:
-		return nil, fmt.Errorf("unknown geometry type %q", g.Type)
+		return nil, fmt.Errorf("unknown geometry type %q (GeoJSON wants a FeatureCollection, a Feature or a geometry)", g.Type)
 	}
 	if len(g.Coordinates) == 0 || string(g.Coordinates) == "null" {
 		return nil, fmt.Errorf("%s has no coordinates", g.Type)

@@ -230,7 +230,7 @@ func (r *Reader) readObjectMembers() (*feature.Feature, error) {
 		return nil, r.errorf(r.row, "%s", jsonTypeError(err))
 	}
 	if g.Type == "" {
-		return nil, r.errorf(r.row, "object has no GeoJSON type")
+		return nil, r.errorf(r.row, `object has no GeoJSON "type": this is JSON but not GeoJSON (want a FeatureCollection)`)
 	}
 	return r.feature(&rawFeature{Type: "Feature", Geometry: &g})
 }

@@ -176,7 +176,19 @@ type archiveEntry struct {
 	closed bool
 }
 
-func (e *archiveEntry) Read(p []byte) (int, error) { return e.rc.Read(p) }
+// Read reads the inflated entry; archive/zip refuses to inflate past the
+// size the central directory declares (which the limits checked), and
+// the error says so in words.
+func (e *archiveEntry) Read(p []byte) (int, error) {
+	n, err := e.rc.Read(p)
+	switch {
+	case errors.Is(err, zip.ErrFormat):
+		err = fmt.Errorf("the entry inflates past the %d bytes the zip declares for it (a zip bomb, or a damaged zip): %w", e.f.UncompressedSize64, err)
+	case errors.Is(err, zip.ErrChecksum):
+		err = fmt.Errorf("the entry does not match its checksum: the zip is damaged: %w", err)
+	}
+	return n, err
+}
 func (e *archiveEntry) Stat() (fs.FileInfo, error) { return e.f.FileInfo(), nil }
 func (e *archiveEntry) Close() error {
 	if e.closed {
