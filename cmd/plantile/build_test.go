@@ -293,7 +293,7 @@ func TestBuildErrors(t *testing.T) {
 		{"search spec", []string{"build", shp, "--search", "huyen", "-o", filepath.Join(dir, "g.mbtiles")}, "NAME=FIELD"},
 		{"search layer", []string{"build", shp, "--search", "nope=ten", "-o", filepath.Join(dir, "h.mbtiles")}, "--search names unknown layer"},
 		{"search field", []string{"build", shp, "--search", "son_la_districts_wgs84_utf8=nope", "-o", filepath.Join(dir, "i.mbtiles")}, `no field "nope"`},
-		{"encoding", []string{"build", shp, "--encoding", "tcvn4", "-o", filepath.Join(dir, "j.mbtiles")}, `unknown text encoding "tcvn4"`},
+		{"encoding", []string{"build", shp, "--encoding", "tcvn4", "-o", filepath.Join(dir, "j.mbtiles")}, `"tcvn4", is unknown`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -291,7 +291,8 @@ func (q Request) Check() error {
 	}
 	if q.Encoding != "" {
 		if _, err := shapefile.LookupEncoding(q.Encoding); err != nil {
-			return fmt.Errorf("publish: encoding: %w", err)
+			// The uploader's word, not the operator's: a refusal.
+			return refuse([]Reason{{Cause: fmt.Sprintf("the encoding named for the .dbf (--encoding, or an upload's encoding), %q, is unknown: name one of UTF-8, windows-1258, tcvn3, vni, or another code page, or leave it out to have it detected", clip(q.Encoding))}}, nil)
 		}
 	}
 	return nil
