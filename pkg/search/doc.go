@@ -38,9 +38,13 @@
 // exactly or by prefix: "CD-001-02" finds that plot only, never
 // "CD-001-020". Within a rank shorter values come first.
 //
-// The index is a sorted array of (value, offset) keys over the folded
-// values of each distinct dictionary value, searched by binary search: a
-// query costs O(log n) plus the matches it reads, and at most MaxScan keys
-// are read per rank, so a one-letter query over a million values stays
+// The index is three sorted arrays of (value, offset) keys over the folded
+// values of each distinct dictionary value (value starts, word starts,
+// other positions), searched by binary search. A query reads the runs of
+// keys that start with it, best rank first, at most MaxScan keys per
+// array, and stops before a worse run once it has limit features; the best
+// entries are selected with a heap of limit entries rather than a sort of
+// every match. So a query costs O(log n) plus at most 3 × MaxScan keys and
+// limit postings, and a one-letter query over a million values stays
 // bounded.
 package search

@@ -14,7 +14,8 @@ const (
 	// every position is indexed for substring matches; beyond it only
 	// word starts are (6 bytes of keys per position).
 	MaxSubstringBytes = 8 << 20
-	// MaxScan bounds the keys read per rank by one query.
+	// MaxScan bounds the keys one query reads in each of the three key
+	// arrays (value starts, word starts, other positions).
 	MaxScan = 4096
 )
 
@@ -198,80 +199,185 @@ func (x *Index) Bytes() int {
 		(cap(x.starts)+cap(x.words)+cap(x.subs))*8 + cap(x.kinds)
 }
 
-// match is an entry that matched, with its rank.
+// match is an entry that matched, with its rank and the folded length of
+// its value: the order of Find.
 type match struct {
 	entry uint32
+	len   uint32
 	rank  Rank
+}
+
+func (a match) less(b match) bool {
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	if a.len != b.len {
+		return a.len < b.len
+	}
+	return a.entry < b.entry
 }
 
 // Find returns up to limit features matching q, best first (by rank, then
 // shorter value, then feature number). A q that folds to nothing matches
 // nothing.
+//
+// The work is bounded whatever q: each sorted key array is read over the
+// run of keys starting with the folded q only, at most MaxScan keys of it,
+// in rank order (equal and whole words, then prefixes, then substrings),
+// and a later run is not read once the better ranks hold limit features;
+// the best entries are then selected (a heap of limit entries, not a sort
+// of every match) and their postings read until limit features are found.
 func (x *Index) Find(q string, limit int) []Hit {
 	fq := []byte(Fold(q))
 	if len(fq) == 0 || limit <= 0 {
 		return nil
 	}
-	eq := exactForm(q)
-	var ms []match
-	scan := func(ks []key, fn func(k key, rest []byte) (Rank, bool)) {
-		i, _ := slices.BinarySearchFunc(ks, fq, func(k key, t []byte) int { return bytes.Compare(x.suffix(k), t) })
-		for n := 0; i < len(ks) && n < MaxScan; i, n = i+1, n+1 {
-			s := x.suffix(ks[i])
-			if !bytes.HasPrefix(s, fq) {
-				break
-			}
-			if r, ok := fn(ks[i], s[len(fq):]); ok {
-				ms = append(ms, match{ks[i].entry, r})
-			}
-		}
+	// In the arrays, suffixes equal to fq or continuing with a space (a
+	// whole word) sort before those continuing with a letter or a digit:
+	// folded text has no byte between ' ' and '!' (package doc).
+	words := append(slices.Clip(fq), '!')
+	f := finder{x: x, fq: fq, eq: exactForm(q)}
+	var startsRead, wordsRead, subsRead int
+	f.scan(x.starts, fq, words, &startsRead, Word)
+	f.scan(x.words, fq, words, &wordsRead, Word)
+	// Later runs rank Prefix or worse: they cannot come before limit
+	// features ranked better (a code entry continuing with a space is a
+	// Prefix already here).
+	if hits := f.hits(limit); len(hits) == limit && hits[limit-1].Rank < Prefix {
+		return hits
 	}
-	wordEnd := func(rest []byte) bool { return len(rest) == 0 || rest[0] == ' ' }
-	scan(x.starts, func(k key, rest []byte) (Rank, bool) {
-		e := k.entry
-		if len(rest) == 0 {
-			if s, ok := x.layer.DictValue(int(x.field[e]), x.code[e]).(string); ok && exactForm(s) == eq {
-				return Exact, true
-			}
-			return Folded, true
+	f.scan(x.starts, words, nil, &startsRead, Prefix)
+	f.scan(x.words, words, nil, &wordsRead, Prefix)
+	if hits := f.hits(limit); len(hits) == limit {
+		return hits
+	}
+	f.scan(x.subs, fq, nil, &subsRead, Substring)
+	return f.hits(limit)
+}
+
+// finder is the state of one Find.
+type finder struct {
+	x  *Index
+	fq []byte
+	eq string // q in exactForm, read for Exact
+	ms []match
+}
+
+// scan reads the keys of ks whose suffix is at least from and starts with
+// f.fq, up to the first at least to (nil: no bound), counting them in
+// *read against MaxScan. A key at the start of a value is ranked by
+// startRank, any other with rank.
+func (f *finder) scan(ks []key, from, to []byte, read *int, rank Rank) {
+	x := f.x
+	i, _ := slices.BinarySearchFunc(ks, from, func(k key, t []byte) int { return bytes.Compare(x.suffix(k), t) })
+	for ; i < len(ks) && *read < MaxScan; i++ {
+		s := x.suffix(ks[i])
+		if !bytes.HasPrefix(s, f.fq) || to != nil && bytes.Compare(s, to) >= 0 {
+			return
 		}
-		if x.kinds[x.field[e]] == Name && wordEnd(rest) {
-			return Word, true
+		*read++
+		e := ks[i].entry
+		rest := s[len(f.fq):]
+		r := rank
+		if ks[i].at == 0 {
+			r = f.startRank(e, rest)
 		}
-		return Prefix, true
-	})
-	scan(x.words, func(k key, rest []byte) (Rank, bool) {
-		if wordEnd(rest) {
-			return Word, true
+		f.ms = append(f.ms, match{entry: e, len: x.off[e+1] - x.off[e], rank: r})
+	}
+}
+
+// startRank ranks entry e, whose whole folded value is fq followed by rest.
+func (f *finder) startRank(e uint32, rest []byte) Rank {
+	x := f.x
+	switch {
+	case len(rest) == 0:
+		if s, ok := x.layer.DictValue(int(x.field[e]), x.code[e]).(string); ok && exactForm(s) == f.eq {
+			return Exact
 		}
-		return Prefix, true
-	})
-	scan(x.subs, func(key, []byte) (Rank, bool) { return Substring, true })
-	slices.SortFunc(ms, func(a, b match) int {
-		if a.rank != b.rank {
-			return int(a.rank) - int(b.rank)
-		}
-		la, lb := x.off[a.entry+1]-x.off[a.entry], x.off[b.entry+1]-x.off[b.entry]
-		if la != lb {
-			return int(la) - int(lb)
-		}
-		return int(a.entry) - int(b.entry)
-	})
+		return Folded
+	case rest[0] == ' ' && x.kinds[x.field[e]] == Name:
+		return Word
+	}
+	return Prefix
+}
+
+// hits returns the first limit features of the matches so far, in order.
+// It selects the best limit entries and reads their postings; when
+// features shared by several entries leave fewer than limit, it selects
+// four times as many and reads again.
+func (f *finder) hits(limit int) []Hit {
+	x := f.x
 	var hits []Hit
-	seen := map[uint32]bool{}
-	for _, m := range ms {
-		for _, i := range x.post[x.postOff[m.entry]:x.postOff[m.entry+1]] {
-			if seen[i] {
-				continue
-			}
-			seen[i] = true
-			hits = append(hits, Hit{Feature: int(i), Field: int(x.field[m.entry]), Rank: m.rank, Len: int(x.off[m.entry+1] - x.off[m.entry])})
-			if len(hits) == limit {
-				return hits
+	for k := limit; ; k *= 4 {
+		best := smallest(f.ms, k)
+		hits = hits[:0]
+	entries:
+		for _, m := range best {
+			for _, i := range x.post[x.postOff[m.entry]:x.postOff[m.entry+1]] {
+				if slices.ContainsFunc(hits, func(h Hit) bool { return h.Feature == int(i) }) {
+					continue
+				}
+				hits = append(hits, Hit{Feature: int(i), Field: int(x.field[m.entry]), Rank: m.rank, Len: int(m.len)})
+				if len(hits) == limit {
+					break entries
+				}
 			}
 		}
+		if len(hits) == limit || len(best) == len(f.ms) {
+			return hits
+		}
 	}
-	return hits
+}
+
+// smallest returns the k least matches of ms in order, ms itself sorted
+// when it holds at most k. Otherwise a max-heap of k matches is kept over
+// ms: O(len(ms) log k), and most matches cost one comparison with the
+// heap's top.
+func smallest(ms []match, k int) []match {
+	if len(ms) <= k {
+		slices.SortFunc(ms, cmpMatch)
+		return ms
+	}
+	h := slices.Clone(ms[:k])
+	for i := k/2 - 1; i >= 0; i-- {
+		siftDown(h, i)
+	}
+	for _, m := range ms[k:] {
+		if m.less(h[0]) {
+			h[0] = m
+			siftDown(h, 0)
+		}
+	}
+	slices.SortFunc(h, cmpMatch)
+	return h
+}
+
+func cmpMatch(a, b match) int {
+	switch {
+	case a.less(b):
+		return -1
+	case b.less(a):
+		return 1
+	}
+	return 0
+}
+
+// siftDown restores the max-heap h below i.
+func siftDown(h []match, i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && h[c].less(h[c+1]) {
+			c++
+		}
+		if !h[i].less(h[c]) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
 }
 
 // Label returns the value of the hit's field for its feature: what the

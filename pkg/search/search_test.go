@@ -3,6 +3,7 @@ package search_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -270,6 +271,137 @@ func TestOptionsFor(t *testing.T) {
 		hits := x.Find("to hieu", 1)
 		if want := strings.Contains(tc.names, "phuong"); (len(hits) > 0) != want {
 			t.Errorf("%v: Find(to hieu) = %v, want hits: %v", tc.fields, hits, want)
+		}
+	}
+}
+
+// refRank is how a value ranks for q by the rules of the package
+// documentation, read off the strings: the reference Find is checked
+// against.
+func refRank(value, fv, q string, code bool) (search.Rank, bool) {
+	fq := search.Fold(q)
+	switch {
+	case fq == "" || fv == "":
+		return 0, false
+	case fv == fq:
+		if strings.ToLower(strings.TrimSpace(value)) == strings.ToLower(strings.TrimSpace(q)) {
+			return search.Exact, true
+		}
+		return search.Folded, true
+	case code:
+		return search.Prefix, strings.HasPrefix(fv, fq)
+	case strings.Contains(" "+fv+" ", " "+fq+" "):
+		return search.Word, true
+	case strings.Contains(" "+fv, " "+fq):
+		return search.Prefix, true
+	case strings.Contains(fv, fq):
+		return search.Substring, true
+	}
+	return 0, false
+}
+
+// TestFindTopK compares Find with a scan that ranks every feature by
+// refRank: for random names, codes and queries (whole words, prefixes,
+// single letters, codes), the hits must be the scan's best in its order
+// (rank, then folded length; ties in any order), with no feature
+// returned twice, at several limits.
+func TestFindTopK(t *testing.T) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 2))
+	syl := []string{"Tô", "Hiệu", "Đen", "Chiềng", "Bản", "Mé", "Sơn", "La", "Cơi", "Nà", "Ngần", "Xã", "Phường", "a"}
+	var ps []feature.Properties
+	for i := 0; i < 3000; i++ {
+		n := ""
+		for k := 0; k <= rng.IntN(4); k++ {
+			n += syl[rng.IntN(len(syl))] + " "
+		}
+		// Codes of two shapes, so that a code continuing with a space
+		// ("cd 1 05") competes with a shorter one continuing with a digit
+		// ("cd 12") for a prefix "cd-1".
+		code := fmt.Sprintf("CD-%d", rng.IntN(300))
+		if rng.IntN(2) == 0 {
+			code += fmt.Sprintf("-%02d", rng.IntN(20))
+		}
+		p := feature.Properties{"ten": n, "ma": code}
+		if i%3 == 0 {
+			p["khac"] = syl[rng.IntN(len(syl))] + " " + syl[rng.IntN(len(syl))]
+		}
+		ps = append(ps, p)
+	}
+	l := layer(t, "l", ps)
+	x, err := search.BuildWith(l, search.Options{Names: []string{"ten", "khac"}, Codes: []string{"ma"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type scored struct {
+		rank search.Rank
+		len  int
+	}
+	type value struct {
+		s, folded string
+		code      bool
+	}
+	values := make([][]value, l.Len())
+	for i := range l.Len() {
+		for f, fl := range l.Schema().Fields {
+			if _, v := l.Value(i, f); v != nil {
+				values[i] = append(values[i], value{v.(string), search.Fold(v.(string)), fl.Name == "ma"})
+			}
+		}
+	}
+	for k := 0; k < 200; k++ {
+		var q string
+		switch k % 4 {
+		case 0:
+			q = syl[rng.IntN(len(syl))] + " " + syl[rng.IntN(len(syl))]
+		case 1:
+			s := syl[rng.IntN(len(syl))]
+			q = s[:1+rng.IntN(len(s))]
+		case 2:
+			q = fmt.Sprintf("cd-%d", rng.IntN(30))
+		case 3:
+			q = syl[rng.IntN(len(syl))]
+		}
+		// The reference: each feature's best (rank, folded length).
+		best := map[int]scored{}
+		for i, vs := range values {
+			for _, v := range vs {
+				r, ok := refRank(v.s, v.folded, q, v.code)
+				if !ok {
+					continue
+				}
+				sc := scored{r, len(v.folded)}
+				if b, seen := best[i]; !seen || sc.rank < b.rank || sc.rank == b.rank && sc.len < b.len {
+					best[i] = sc
+				}
+			}
+		}
+		var all []scored
+		for _, sc := range best {
+			all = append(all, sc)
+		}
+		slices.SortFunc(all, func(a, b scored) int {
+			if a.rank != b.rank {
+				return int(a.rank) - int(b.rank)
+			}
+			return a.len - b.len
+		})
+		for _, limit := range []int{1, 10, 100} {
+			hits := x.Find(q, limit)
+			if want := min(limit, len(all)); len(hits) != want {
+				t.Fatalf("Find(%q, %d): %d hits, want %d", q, limit, len(hits), want)
+			}
+			seen := map[int]bool{}
+			for j, h := range hits {
+				if seen[h.Feature] {
+					t.Fatalf("Find(%q, %d): feature %d twice", q, limit, h.Feature)
+				}
+				seen[h.Feature] = true
+				if got := (scored{h.Rank, h.Len}); got != all[j] || best[h.Feature] != got {
+					t.Fatalf("Find(%q, %d)[%d] = feature %d %v %d, want %v %d (its best %v)", q, limit, j, h.Feature, h.Rank, h.Len, all[j].rank, all[j].len, best[h.Feature])
+				}
+			}
 		}
 	}
 }
