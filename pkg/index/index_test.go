@@ -346,3 +346,22 @@ func TestColumns(t *testing.T) {
 	}
 	t.Logf("%.0f bytes per feature", l.MemoryPerFeature())
 }
+
+// TestMetresPerPixel checks the Web Mercator ground resolution against
+// the published figures (156,543.03 m per pixel of a 256-pixel tile at
+// zoom 0 on the equator, halving per zoom and with cos latitude).
+func TestMetresPerPixel(t *testing.T) {
+	for _, tc := range []struct {
+		lat, z, size, want float64
+	}{
+		{0, 0, 256, 156543.03392804097},
+		{0, 1, 256, 78271.51696402048},
+		{60, 0, 256, 78271.51696402048},
+		{0, 0, 1, 40075016.68557849},
+		{21.3, 15, 4096, 0.27818636},
+	} {
+		if got := index.MetresPerPixel(tc.lat, tc.z, tc.size); math.Abs(got-tc.want) > 1e-4*tc.want {
+			t.Errorf("MetresPerPixel(%g, %g, %g) = %g, want %g", tc.lat, tc.z, tc.size, got, tc.want)
+		}
+	}
+}

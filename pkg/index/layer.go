@@ -366,6 +366,21 @@ func (l *Layer) MercatorBound(i int) orb.Bound {
 	return orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
 }
 
+// EarthCircumference is the length of the equator in metres on the WGS 84
+// ellipsoid, which Web Mercator takes as its sphere: one world unit at
+// the equator.
+const EarthCircumference = 2 * math.Pi * 6378137
+
+// MetresPerPixel is the Web Mercator ground resolution: the metres on the
+// ground of one pixel at latitude lat (degrees) and zoom z, with tiles of
+// size pixels (256 for a map tile, 4096 for an MVT tile unit; size 1 at
+// zoom 0 gives the metres of one world unit). It is the one place this
+// formula lives: the tiler's zoom choice and zone areas and the server's
+// tolerance in pixels use it.
+func MetresPerPixel(lat, z, size float64) float64 {
+	return EarthCircumference * math.Cos(lat*math.Pi/180) / (size * math.Exp2(z))
+}
+
 // LonLat converts Web Mercator world units back to lon/lat.
 func LonLat(x, y float64) (lon, lat float64) {
 	return x*360 - 180, math.Atan(math.Sinh(math.Pi*(1-2*y))) * 180 / math.Pi

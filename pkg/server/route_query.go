@@ -260,7 +260,7 @@ func tolerance(q url.Values, lat float64) (float64, error) {
 			return 0, errorf(KindInvalid, "zoom: %g is not from 0 to 24", z)
 		}
 		// Web Mercator ground resolution of a 256-pixel tile.
-		perPx := 2 * math.Pi * 6378137 * math.Cos(lat*math.Pi/180) / (256 * math.Exp2(z))
+		perPx := index.MetresPerPixel(lat, z, 256)
 		return min(px*perPx, MaxToleranceM), nil
 	}
 	if _, okz := q["zoom"]; okz {

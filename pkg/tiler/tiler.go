@@ -580,7 +580,7 @@ func DefaultMaxZoom(b orb.Bound, extent int, precision float64, minZoom int) int
 	}
 	lat := (b.Min[1] + b.Max[1]) / 2
 	for z := 0; z < MaxZoomLimit; z++ {
-		unit := earthCircumference * math.Cos(lat*math.Pi/180) / (math.Exp2(float64(z)) * float64(extent))
+		unit := index.MetresPerPixel(lat, float64(z), float64(extent))
 		if unit <= precision {
 			return max(z, minZoom)
 		}

@@ -14,11 +14,6 @@ import (
 // total area in square metres.
 var zoneKeys = [...]string{"zone_parcels", "zone_area_m2"}
 
-// earthCircumference is the length of the equator in metres (WGS 84): one
-// Web Mercator world unit at latitude φ is earthCircumference·cos φ
-// metres.
-const earthCircumference = 2 * math.Pi * 6378137
-
 // zonePart is one snapped, clipped and oriented ring of a polygon that
 // goes into a zone.
 type zonePart struct {
@@ -84,7 +79,7 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 		}
 		b := l.MercatorBound(i)
 		_, lat := index.LonLat((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
-		k := earthCircumference * math.Cos(lat*math.Pi/180)
+		k := index.MetresPerPixel(lat, 0, 1) // metres of one world unit
 		s.parcels++
 		s.areaM2 += polygonArea(l, i, 1) * k * k
 		if a := e.exactArea(l, i); a > 0 {
