@@ -103,16 +103,10 @@ func (l *Layer) AppendBinary(b []byte) ([]byte, error) {
 		b = append(b, byte(k))
 	}
 	for _, off := range [][]uint32{l.featGroup, l.groupRing, l.ringPoint} {
-		for _, v := range off {
-			b = le.AppendUint32(b, v)
-		}
+		b = appendFixed(b, off)
 	}
-	for _, v := range l.coords {
-		b = le.AppendUint64(b, math.Float64bits(v))
-	}
-	for _, v := range l.ids {
-		b = le.AppendUint64(b, v)
-	}
+	b = appendFixed(b, l.coords)
+	b = appendFixed(b, l.ids)
 	if l.idKind == IDString {
 		off := 0
 		b = le.AppendUint32(b, 0)
@@ -128,9 +122,7 @@ func (l *Layer) AppendBinary(b []byte) ([]byte, error) {
 		}
 	}
 	for _, c := range l.cols {
-		for _, v := range c.vals {
-			b = le.AppendUint32(b, v)
-		}
+		b = appendFixed(b, c.vals)
 		b = le.AppendUint32(b, uint32(len(c.dict)-1))
 		for _, v := range c.dict[1:] {
 			switch v := v.(type) {
@@ -161,6 +153,27 @@ func (l *Layer) AppendBinary(b []byte) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// appendFixed appends the values of v little-endian, the inverse of
+// fixedSlice.
+func appendFixed[T uint32 | uint64 | float64](b []byte, v []T) []byte {
+	le := binary.LittleEndian
+	switch v := any(v).(type) {
+	case []uint32:
+		for _, x := range v {
+			b = le.AppendUint32(b, x)
+		}
+	case []uint64:
+		for _, x := range v {
+			b = le.AppendUint64(b, x)
+		}
+	case []float64:
+		for _, x := range v {
+			b = le.AppendUint64(b, math.Float64bits(x))
+		}
+	}
+	return b
 }
 
 // ErrFormat is returned (wrapped) by Decode for bytes that are not a
@@ -221,38 +234,31 @@ func (d *decoder) u64() uint64 {
 	return binary.LittleEndian.Uint64(b)
 }
 
-func (d *decoder) u32s(n uint64, what string) []uint32 {
-	if !d.count(n, 4, what) {
+// fixedSlice reads n little-endian values of T (4 or 8 bytes each), after
+// checking that they fit: the offsets, coordinates, ids and value codes of
+// the encoding. The loop is written per type (encoding/binary's slice
+// decoding goes through the ByteOrder interface and is half as fast).
+func fixedSlice[T uint32 | uint64 | float64](d *decoder, n uint64, what string) []T {
+	size := uint64(unsafe.Sizeof(T(0)))
+	if !d.count(n, size, what) {
 		return nil
 	}
-	b := d.take(4*n, what)
-	out := make([]uint32, n)
-	for i := range out {
-		out[i] = binary.LittleEndian.Uint32(b[4*i:])
-	}
-	return out
-}
-
-func (d *decoder) u64s(n uint64, what string) []uint64 {
-	if !d.count(n, 8, what) {
-		return nil
-	}
-	b := d.take(8*n, what)
-	out := make([]uint64, n)
-	for i := range out {
-		out[i] = binary.LittleEndian.Uint64(b[8*i:])
-	}
-	return out
-}
-
-func (d *decoder) f64s(n uint64, what string) []float64 {
-	if !d.count(n, 8, what) {
-		return nil
-	}
-	b := d.take(8*n, what)
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	b := d.take(size*n, what)
+	out := make([]T, n)
+	le := binary.LittleEndian
+	switch o := any(out).(type) {
+	case []uint32:
+		for i := range o {
+			o[i] = le.Uint32(b[4*i:])
+		}
+	case []uint64:
+		for i := range o {
+			o[i] = le.Uint64(b[8*i:])
+		}
+	case []float64:
+		for i := range o {
+			o[i] = math.Float64frombits(le.Uint64(b[8*i:]))
+		}
 	}
 	return out
 }
@@ -316,15 +322,15 @@ func decodeColumns(data []byte) (Columns, error) {
 			c.Kinds[i] = Kind(k)
 		}
 	}
-	c.FeatGroup = d.u32s(n+1, "feature groups")
-	c.GroupRing = d.u32s(groups+1, "group rings")
-	c.RingPoint = d.u32s(rings+1, "ring points")
+	c.FeatGroup = fixedSlice[uint32](d, n+1, "feature groups")
+	c.GroupRing = fixedSlice[uint32](d, groups+1, "group rings")
+	c.RingPoint = fixedSlice[uint32](d, rings+1, "ring points")
 	if d.count(points, 16, "coordinates") {
-		c.Coords = d.f64s(2*points, "coordinates")
+		c.Coords = fixedSlice[float64](d, 2*points, "coordinates")
 	}
-	c.IDs = d.u64s(n, "ids")
+	c.IDs = fixedSlice[uint64](d, n, "ids")
 	if c.IDKind == IDString {
-		off := d.u32s(n+1, "string id offsets")
+		off := fixedSlice[uint32](d, n+1, "string id offsets")
 		if d.err != nil {
 			return c, d.err
 		}
@@ -350,7 +356,7 @@ func decodeColumns(data []byte) (Columns, error) {
 	c.Props = make([]Column, nf)
 	for f := range c.Props {
 		name := h.Schema.Fields[f].Name
-		codes := d.u32s(n, "field "+name)
+		codes := fixedSlice[uint32](d, n, "field "+name)
 		c.Props[f] = Column{Codes: codes, Coded: h.Coded[f]}
 		dn := uint64(d.u32())
 		// Every value takes at least 2 bytes (a tag and a bool).

@@ -206,3 +206,33 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCodec encodes and decodes 100k mixed features: the columnar
+// encoding stored with the tiles, written by build and read by the server
+// at every load.
+func BenchmarkCodec(b *testing.B) {
+	l := mixedLayer(b, 100_000, true, rand.New(rand.NewPCG(1, 2)))
+	data, err := l.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		buf := make([]byte, 0, len(data))
+		for b.Loop() {
+			if buf, err = l.AppendBinary(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := index.Decode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
