@@ -649,9 +649,13 @@ func TestJobsAndRecovery(t *testing.T) {
 	wantKind(t, "job for another org", err, catalog.Forbidden)
 	done := must[catalog.Job](t)(c.AddJob(ctx, A, "dat-a", "xa-a"))
 	must[catalog.Job](t)(c.UpdateJob(ctx, A, done.ID, catalog.JobUpdate{State: catalog.JobRunning, Step: "read", Progress: 0.2}))
+	must[catalog.Job](t)(c.UpdateJob(ctx, A, done.ID, catalog.JobUpdate{Step: "tile", Done: 3, Total: 40}))
 	j := must[catalog.Job](t)(c.UpdateJob(ctx, A, done.ID, catalog.JobUpdate{State: catalog.JobSucceeded, Progress: 1}))
-	if j.State != catalog.JobSucceeded || j.Step != "read" || j.Progress != 1 {
+	if j.State != catalog.JobSucceeded || j.Step != "tile" || j.Done != 3 || j.Total != 40 || j.Progress != 1 {
 		t.Errorf("job %+v", j)
+	}
+	if j := must[catalog.Job](t)(c.Job(ctx, done.ID)); j.Step != "tile" || j.Done != 3 || j.Total != 40 || j.Error != "" {
+		t.Errorf("job read back %+v", j)
 	}
 	_, err = c.UpdateJob(ctx, A, done.ID, catalog.JobUpdate{State: catalog.JobFailed})
 	wantKind(t, "update a finished job", err, catalog.Conflict)
@@ -695,7 +699,7 @@ func TestJobsAndRecovery(t *testing.T) {
 	for _, id := range []string{job.ID, queued.ID} {
 		j := must[catalog.Job](t)(c.Job(ctx, id))
 		var rs []struct{ Cause string }
-		if err := json.Unmarshal(j.Reasons, &rs); err != nil || j.State != catalog.JobFailed || len(rs) != 1 || rs[0].Cause != catalog.InterruptedCause {
+		if err := json.Unmarshal(j.Reasons, &rs); err != nil || j.State != catalog.JobFailed || len(rs) != 1 || rs[0].Cause != catalog.InterruptedCause || j.Error != catalog.InterruptedCause {
 			t.Errorf("job after recovery %+v (%v)", j, err)
 		}
 	}

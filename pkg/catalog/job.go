@@ -31,21 +31,28 @@ type Job struct {
 	Org       string          `json:"org"`
 	Version   int             `json:"version,omitempty"` // 0 until a version is recorded
 	State     JobState        `json:"state"`
-	Step      string          `json:"step,omitempty"` // the pipeline's step name
-	Progress  float64         `json:"progress"`       // 0..1
-	Reasons   json.RawMessage `json:"reasons"`        // a JSON array, on failure
+	Step      string          `json:"step,omitempty"`  // the pipeline's step name
+	Done      int64           `json:"done"`            // units of Step done...
+	Total     int64           `json:"total"`           // ...of this many (0: unknown)
+	Progress  float64         `json:"progress"`        // 0..1
+	Reasons   json.RawMessage `json:"reasons"`         // a JSON array, on failure
+	Error     string          `json:"error,omitempty"` // one line, on failure
 	CreatedBy string          `json:"created_by"`
 	CreatedAt string          `json:"created_at"`
 	UpdatedAt string          `json:"updated_at"`
 }
 
-// JobUpdate changes a job; zero fields are left as they are.
+// JobUpdate changes a job; zero fields are left as they are, except that
+// Done and Total are recorded whenever Step is set (a new step starts at
+// 0 of its total).
 type JobUpdate struct {
-	State    JobState
-	Step     string
-	Progress float64 // recorded when > 0
-	Version  int
-	Reasons  json.RawMessage
+	State       JobState
+	Step        string
+	Done, Total int64
+	Progress    float64 // recorded when > 0
+	Version     int
+	Reasons     json.RawMessage
+	Error       string
 }
 
 // AddJob records a queued upload job for layer on behalf of org. by must
@@ -99,7 +106,10 @@ func (c *Catalog) UpdateJob(ctx context.Context, by Principal, id string, u JobU
 			j.State = u.State
 		}
 		if u.Step != "" {
-			j.Step = u.Step
+			j.Step, j.Done, j.Total = u.Step, max(u.Done, 0), max(u.Total, 0)
+		}
+		if u.Error != "" {
+			j.Error = u.Error
 		}
 		if u.Progress > 0 {
 			j.Progress = min(u.Progress, 1)
@@ -119,8 +129,8 @@ func (c *Catalog) UpdateJob(ctx context.Context, by Principal, id string, u JobU
 		if j.Version > 0 {
 			version = j.Version
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, step = ?, progress = ?, version = ?, reasons = ?, updated_at = ? WHERE id = ?`,
-			string(j.State), j.Step, j.Progress, version, string(j.Reasons), fmtTime(now), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, step = ?, done = ?, total = ?, progress = ?, version = ?, reasons = ?, error = ?, updated_at = ? WHERE id = ?`,
+			string(j.State), j.Step, j.Done, j.Total, j.Progress, version, string(j.Reasons), j.Error, fmtTime(now), id); err != nil {
 			return internal("update job", err)
 		}
 		if changed {
@@ -131,12 +141,12 @@ func (c *Catalog) UpdateJob(ctx context.Context, by Principal, id string, u JobU
 	return j, err
 }
 
-const jobSelect = `SELECT id, layer, org, COALESCE(version, 0), state, step, progress, reasons, created_by, created_at, updated_at FROM jobs`
+const jobSelect = `SELECT id, layer, org, COALESCE(version, 0), state, step, done, total, progress, reasons, error, created_by, created_at, updated_at FROM jobs`
 
 func scanJob(r scanner) (Job, error) {
 	var j Job
 	var st, reasons, created, updated string
-	if err := r.Scan(&j.ID, &j.Layer, &j.Org, &j.Version, &st, &j.Step, &j.Progress, &reasons, &j.CreatedBy, &created, &updated); err != nil {
+	if err := r.Scan(&j.ID, &j.Layer, &j.Org, &j.Version, &st, &j.Step, &j.Done, &j.Total, &j.Progress, &reasons, &j.Error, &j.CreatedBy, &created, &updated); err != nil {
 		return Job{}, notFound(err, "no such job")
 	}
 	j.State = JobState(st)
@@ -234,7 +244,7 @@ func (c *Catalog) RecoverInterrupted(ctx context.Context, by Principal) (Recover
 			}
 		}
 		for _, id := range rec.Jobs {
-			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'failed', reasons = ?, updated_at = ? WHERE id = ?`, string(reason), now, id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'failed', reasons = ?, error = ?, updated_at = ? WHERE id = ?`, string(reason), InterruptedCause, now, id); err != nil {
 				return internal("recover", err)
 			}
 			if err := c.audit(ctx, tx, by, "job.failed", "job:"+id, map[string]string{"reason": "interrupted"}); err != nil {

@@ -104,6 +104,13 @@ CREATE TABLE deleted_layers (
 	deleted_at   TEXT NOT NULL
 );
 `,
+	// 4: a job's progress as done of total units of its step, and the
+	// one-line error of a failed job (the upload API shows both).
+	`
+ALTER TABLE jobs ADD COLUMN done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN error TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // SchemaVersion is the schema version this binary writes.

@@ -96,6 +96,38 @@ type Config struct {
 	OGCDefaultLimit int `mapstructure:"ogc_default_limit"`
 	OGCMaxLimit     int `mapstructure:"ogc_max_limit"`
 
+	// The upload API (/api, only when serving a catalog). UploadWorkers
+	// publishes run at once; UploadQueue more wait (a full queue answers
+	// 503 with Retry-After); MaxUploadMB bounds one upload's body (413
+	// beyond); UploadTimeout bounds the time to receive one upload's body.
+	UploadWorkers int           `mapstructure:"upload_workers"`
+	UploadQueue   int           `mapstructure:"upload_queue"`
+	MaxUploadMB   int           `mapstructure:"max_upload_mb"`
+	UploadTimeout time.Duration `mapstructure:"upload_timeout"`
+	// UploadBuildWorkers is how many CPUs one publish tiles with, so that
+	// uploads leave the others to tile serving.
+	UploadBuildWorkers int `mapstructure:"upload_build_workers"`
+	// UploadMaxFeatures bounds the features of one uploaded layer, and
+	// with them a publish's memory (feature.Limits.Features).
+	UploadMaxFeatures int64 `mapstructure:"upload_max_features"`
+	// UploadInvalid is the policy for self-intersecting polygons in
+	// uploads: drop (leave them out, listed in the version's messages) or
+	// fail (refuse the upload, listing them). UploadOutliers is the
+	// policy for features far from the rest: report, refuse or keep.
+	UploadInvalid  string `mapstructure:"upload_invalid"`
+	UploadOutliers string `mapstructure:"upload_outliers"`
+	// KeepVersions is how many published versions of each layer stay
+	// available for rollback (catalog.Options.KeepVersions).
+	KeepVersions int `mapstructure:"keep_versions"`
+	// AuthFailuresPerMinute bounds failed authentications per client
+	// address: a bucket of that many, refilled at that rate per minute;
+	// an empty bucket answers 429 with Retry-After.
+	AuthFailuresPerMinute int `mapstructure:"auth_failures_per_minute"`
+	// APIAdminNetworks, when not empty, lists the IPs and CIDR ranges
+	// from which admin credentials are accepted on /api; an admin token
+	// from elsewhere is refused (403). Empty: from anywhere.
+	APIAdminNetworks []string `mapstructure:"api_admin_networks"`
+
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `mapstructure:"log_level"`
 	LogFormat string `mapstructure:"log_format"`
@@ -110,24 +142,34 @@ const MaxOGCLimit = 100000
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
 	return Config{
-		Listen:            "127.0.0.1:8080",
-		MaxAge:            time.Hour,
-		CORSOrigins:       []string{"*"},
-		ReadHeaderTimeout: 5 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		RequestTimeout:    10 * time.Second,
-		ShutdownTimeout:   15 * time.Second,
-		ReloadInterval:    2 * time.Second,
-		ReloadSettle:      time.Second,
-		TileCacheMB:       64,
-		MaxTileMB:         16,
-		OGCDefaultLimit:   100,
-		OGCMaxLimit:       10000,
-		TrustedProxies:    []string{"127.0.0.0/8", "::1"},
-		LogLevel:          "info",
-		LogFormat:         "text",
-		AccessLog:         true,
+		Listen:                "127.0.0.1:8080",
+		MaxAge:                time.Hour,
+		CORSOrigins:           []string{"*"},
+		ReadHeaderTimeout:     5 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		RequestTimeout:        10 * time.Second,
+		ShutdownTimeout:       15 * time.Second,
+		ReloadInterval:        2 * time.Second,
+		ReloadSettle:          time.Second,
+		TileCacheMB:           64,
+		MaxTileMB:             16,
+		OGCDefaultLimit:       100,
+		OGCMaxLimit:           10000,
+		TrustedProxies:        []string{"127.0.0.0/8", "::1"},
+		UploadWorkers:         1,
+		UploadQueue:           16,
+		MaxUploadMB:           256,
+		UploadTimeout:         15 * time.Minute,
+		UploadBuildWorkers:    1,
+		UploadMaxFeatures:     2_000_000,
+		UploadInvalid:         "drop",
+		UploadOutliers:        "report",
+		KeepVersions:          5,
+		AuthFailuresPerMinute: 10,
+		LogLevel:              "info",
+		LogFormat:             "text",
+		AccessLog:             true,
 	}
 }
 
@@ -242,6 +284,7 @@ func (c Config) Validate() error {
 			bad("metrics_listen", c.MetricsListen, "must differ from listen (use \"\" to serve metrics there)")
 		}
 	}
+	c.validateUploads(bad)
 	if _, err := c.Level(); err != nil {
 		bad("log_level", c.LogLevel, "want debug, info, warn or error")
 	}
@@ -275,4 +318,49 @@ func (c Config) Level() (slog.Level, error) {
 	var l slog.Level
 	err := l.UnmarshalText([]byte(c.LogLevel))
 	return l, err
+}
+
+// MaxUploadWorkers bounds upload_workers and upload_build_workers.
+const MaxUploadWorkers = 64
+
+// validateUploads checks the upload API's keys.
+func (c Config) validateUploads(bad func(key, value, reason string)) {
+	itoa := strconv.Itoa
+	if c.UploadWorkers < 1 || c.UploadWorkers > MaxUploadWorkers {
+		bad("upload_workers", itoa(c.UploadWorkers), fmt.Sprintf("must be from 1 to %d", MaxUploadWorkers))
+	}
+	if c.UploadQueue < 0 || c.UploadQueue > 10000 {
+		bad("upload_queue", itoa(c.UploadQueue), "must be from 0 to 10000")
+	}
+	if c.MaxUploadMB < 1 || c.MaxUploadMB > 1<<20 {
+		bad("max_upload_mb", itoa(c.MaxUploadMB), "must be from 1 to 1048576")
+	}
+	if c.UploadTimeout <= 0 {
+		bad("upload_timeout", c.UploadTimeout.String(), "must be positive")
+	}
+	if c.UploadBuildWorkers < 1 || c.UploadBuildWorkers > MaxUploadWorkers {
+		bad("upload_build_workers", itoa(c.UploadBuildWorkers), fmt.Sprintf("must be from 1 to %d", MaxUploadWorkers))
+	}
+	if c.UploadMaxFeatures < 1 {
+		bad("upload_max_features", strconv.FormatInt(c.UploadMaxFeatures, 10), "must be at least 1")
+	}
+	if c.UploadInvalid != "drop" && c.UploadInvalid != "fail" {
+		bad("upload_invalid", c.UploadInvalid, "want drop or fail")
+	}
+	switch c.UploadOutliers {
+	case "report", "refuse", "keep":
+	default:
+		bad("upload_outliers", c.UploadOutliers, "want report, refuse or keep")
+	}
+	if c.KeepVersions < 1 || c.KeepVersions > 1000 {
+		bad("keep_versions", itoa(c.KeepVersions), "must be from 1 to 1000")
+	}
+	if c.AuthFailuresPerMinute < 1 || c.AuthFailuresPerMinute > 100000 {
+		bad("auth_failures_per_minute", itoa(c.AuthFailuresPerMinute), "must be from 1 to 100000")
+	}
+	for _, p := range c.APIAdminNetworks {
+		if _, err := ParsePrefix(p); err != nil {
+			bad("api_admin_networks", p, "want an IP address or a CIDR range such as 10.0.0.0/8")
+		}
+	}
 }

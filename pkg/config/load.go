@@ -18,13 +18,14 @@ const EnvPrefix = "PLANTILE"
 // flagKeys maps command line flag names to configuration keys; flags not
 // listed here use the key with "_" replaced by "-".
 var flagKeys = map[string]string{
-	"tiles":         "tiles_dir",
-	"data":          "data_dir",
-	"styles":        "styles_dir",
-	"fonts":         "fonts_dir",
-	"web":           "web_dir",
-	"cors-origin":   "cors_origins",
-	"trusted-proxy": "trusted_proxies",
+	"tiles":             "tiles_dir",
+	"data":              "data_dir",
+	"styles":            "styles_dir",
+	"fonts":             "fonts_dir",
+	"web":               "web_dir",
+	"cors-origin":       "cors_origins",
+	"trusted-proxy":     "trusted_proxies",
+	"api-admin-network": "api_admin_networks",
 }
 
 // AddFlags declares the serve flags on fs, with the defaults of Default.
@@ -52,6 +53,11 @@ func AddFlags(fs *pflag.FlagSet) {
 	fs.Int("ogc-max-limit", d.OGCMaxLimit, "largest OGC API - Features page (larger limits are reduced to it)")
 	fs.StringSlice("trusted-proxy", d.TrustedProxies, "IPs or CIDRs whose Forwarded/X-Forwarded-* headers are believed (repeat or comma-separate)")
 	fs.String("metrics-listen", d.MetricsListen, `where /metrics is served: "" main listener, host:port its own, "off" nowhere`)
+	fs.Int("upload-workers", d.UploadWorkers, "uploads published at once (the upload API)")
+	fs.Int("upload-queue", d.UploadQueue, "uploads waiting beyond those (a full queue answers 503)")
+	fs.Int("max-upload-mb", d.MaxUploadMB, "largest upload body in MiB (413 beyond)")
+	fs.Int("keep-versions", d.KeepVersions, "published versions of each layer kept for rollback")
+	fs.StringSlice("api-admin-network", d.APIAdminNetworks, "IPs or CIDRs admin tokens are accepted from on /api (default: anywhere)")
 	fs.String("log-level", d.LogLevel, "debug, info, warn or error")
 	fs.String("log-format", d.LogFormat, "text or json")
 	fs.Bool("access-log", d.AccessLog, "log every request")
@@ -115,6 +121,7 @@ func Load(file string, fs *pflag.FlagSet) (Config, error) {
 		c.TrustedProxies = nil
 	}
 	c.TrustedProxies = slices.DeleteFunc(c.TrustedProxies, func(s string) bool { return strings.TrimSpace(s) == "" })
+	c.APIAdminNetworks = slices.DeleteFunc(c.APIAdminNetworks, func(s string) bool { return strings.TrimSpace(s) == "" })
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
