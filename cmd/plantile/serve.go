@@ -129,7 +129,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	dir := cfg.TilesDir
 	data := cfg.DataDir
 	if data == "" && dir == "" {
-		data = os.Getenv(catalog.EnvDataDir)
+		// Neither: the catalog of the default data directory
+		// ($PLANTILE_DATA, else the user's data directory), so that a
+		// plain `plantile serve` shows the demo and takes uploads. With
+		// no home directory to put it in, the bundled demo is served
+		// read-only.
+		var derr error
+		if data, derr = catalog.DataDir("", os.Getenv); derr != nil {
+			m.Logger.Warn("serve: no data directory; serving the bundled demo read-only (no upload API)", "err", derr)
+		}
 	}
 	if data != "" {
 		if dir != "" {
@@ -180,7 +188,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.logReload(err) // broken files are refused, the others serve
 	}
 
-	opts := server.Options{Config: cfg, Tilesets: m.reg, Logger: m.Logger}
+	opts := server.Options{Config: cfg, Tilesets: m.reg, Logger: m.Logger, Catalog: m.cat}
 	if opts.Styles, opts.Glyphs, opts.Web, err = m.assets(bgctx); err != nil {
 		return err
 	}
@@ -250,7 +258,7 @@ func (m *Main) Registry() *server.Registry { return m.reg }
 // writers' temporary files), and publishes the bundled demo into an empty
 // catalog.
 func (m *Main) openCatalog(ctx context.Context, dir string) error {
-	cat, err := catalog.Open(dir, catalog.Options{})
+	cat, err := catalog.Open(dir, catalog.Options{KeepVersions: m.Config.KeepVersions})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -541,6 +549,9 @@ func (m *Main) Close() error {
 		m.mserved = nil
 	} else if m.mln != nil {
 		m.mln.Close()
+	}
+	if m.srv != nil {
+		m.srv.Close() // cancels publishes in flight, marks their jobs failed
 	}
 	if m.stop != nil {
 		m.stop()

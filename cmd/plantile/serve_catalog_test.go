@@ -121,3 +121,38 @@ func TestServeCatalog(t *testing.T) {
 		t.Errorf("files after restart %v, want v1 and v2 only", names)
 	}
 }
+
+// TestServeDefaultDataDir: a plain serve (neither --tiles nor --data)
+// serves the catalog of the default data directory (here
+// $XDG_DATA_HOME/plantile), with the bundled demo published into it and
+// the upload API answering; never the real home of whoever runs the test.
+func TestServeDefaultDataDir(t *testing.T) {
+	bundle := t.TempDir()
+	if _, err := servertest.WriteTileset(filepath.Join(bundle, "sonla.mbtiles"), servertest.Spec{MinZoom: 0, MaxZoom: 10, Version: "demo"}); err != nil {
+		t.Fatal(err)
+	}
+	xdg := t.TempDir()
+	t.Setenv("PLANTILE_DATA", "")
+	t.Setenv("XDG_DATA_HOME", xdg)
+	cfg := config.Default()
+	cfg.Listen, cfg.CacheDir = "127.0.0.1:0", t.TempDir()
+	var out bytes.Buffer
+	m := &Main{Config: cfg, Out: &out, Embedded: os.DirFS(bundle)}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	data := filepath.Join(xdg, "plantile")
+	if !strings.Contains(out.String(), "serving 1 catalog layers from "+data) {
+		t.Errorf("printed %q", out.String())
+	}
+	if res, _ := get(t, m.URL()+"/tiles/sonla.json"); res.StatusCode != 200 || res.Header.Get(server.VersionHeader) == "" {
+		t.Errorf("demo TileJSON: %d %q", res.StatusCode, res.Header.Get(server.VersionHeader))
+	}
+	if res, _ := get(t, m.URL()+"/api/layers"); res.StatusCode != 401 {
+		t.Errorf("/api/layers without a token: %d, want 401", res.StatusCode)
+	}
+	if _, err := os.Stat(filepath.Join(data, catalog.FileName)); err != nil {
+		t.Errorf("no catalog in the default data directory: %v", err)
+	}
+}

@@ -34,10 +34,19 @@ func get(t *testing.T, url string) (*http.Response, []byte) {
 	return res, b
 }
 
-// TestMainServesEmbeddedDemo: with no tiles directory, Main unpacks the
-// bundled tilesets into the cache directory and serves them, with the
-// bundled styles, glyphs and web map.
+// noDataDir leaves serve no data directory to find (no PLANTILE_DATA, no
+// home), so that it falls back to the bundled demo, read-only.
+func noDataDir(t *testing.T) {
+	t.Setenv("PLANTILE_DATA", "")
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "")
+}
+
+// TestMainServesEmbeddedDemo: with no tiles directory and no data
+// directory to be found, Main unpacks the bundled tilesets into the cache
+// directory and serves them, with the bundled styles, glyphs and web map.
 func TestMainServesEmbeddedDemo(t *testing.T) {
+	noDataDir(t)
 	bundle := t.TempDir()
 	w, err := servertest.WriteTileset(filepath.Join(bundle, "sonla.mbtiles"), servertest.Spec{MinZoom: 0, MaxZoom: 10, Version: "demo"})
 	if err != nil {
@@ -103,6 +112,7 @@ func TestMainServesEmbeddedDemo(t *testing.T) {
 // one it unpacked that someone has since changed. It used to delete every
 // *.mbtiles there it did not bundle.
 func TestCacheDirRemovesOnlyItsOwn(t *testing.T) {
+	noDataDir(t)
 	v1, v2 := t.TempDir(), t.TempDir()
 	for _, f := range []struct{ dir, name string }{{v1, "sonla"}, {v1, "gone"}, {v1, "edited"}, {v2, "sonla"}} {
 		if _, err := servertest.WriteTileset(filepath.Join(f.dir, f.name+".mbtiles"), servertest.Spec{MaxZoom: 1, Version: f.name}); err != nil {

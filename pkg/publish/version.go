@@ -229,24 +229,27 @@ func notes(res *Result) []Reason {
 	return out
 }
 
-// reasonsJSON words a failure as the catalog's messages: every Reason of a
-// refusal, else one reason with the error.
+// reasonsJSON words a failure as the catalog's messages (Reasons as JSON).
 func reasonsJSON(err error) json.RawMessage {
-	var re *RefusedError
-	var rs []Reason
-	switch {
-	case errors.As(err, &re):
-		rs = re.Reasons
-	default:
-		if fe, ok := feature.AsError(err); ok {
-			rs = []Reason{{File: fe.File, Feature: fe.Record, Cause: err.Error()}}
-			break
-		}
-		rs = []Reason{{Cause: err.Error()}}
-	}
-
-	b, _ := json.Marshal(rs)
+	b, _ := json.Marshal(Reasons(err))
 	return b
+}
+
+// Reasons words a failure as the reasons a person can act on: every Reason
+// of a refusal, one reason naming the file and feature of a reading error,
+// else one reason with the error's text. Nil for a nil error.
+func Reasons(err error) []Reason {
+	var re *RefusedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re):
+		return re.Reasons
+	}
+	if fe, ok := feature.AsError(err); ok {
+		return []Reason{{File: fe.File, Feature: fe.Record, Cause: err.Error()}}
+	}
+	return []Reason{{Cause: err.Error()}}
 }
 
 // ImportFile publishes an MBTiles file that is already built (the bundled

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 )
 
 // Kind classifies an error by what the client can do about it; Error maps
@@ -14,30 +15,48 @@ type Kind int
 
 // The error kinds.
 const (
-	KindInternal      Kind = iota // a bug or a broken file: 500, details logged, never sent
-	KindInvalid                   // a malformed request: 400
-	KindNotFound                  // no such resource: 404
-	KindMethod                    // method not allowed: 405
-	KindUnavailable               // not ready, shutting down or out of time: 503
-	KindNotAcceptable             // no representation within limits for the request's Accept-*: 406
+	KindInternal         Kind = iota // a bug or a broken file: 500, details logged, never sent
+	KindInvalid                      // a malformed request: 400
+	KindNotFound                     // no such resource: 404
+	KindMethod                       // method not allowed: 405
+	KindUnavailable                  // not ready, shutting down or out of time: 503
+	KindNotAcceptable                // no representation within limits for the request's Accept-*: 406
+	KindUnauthorized                 // no credentials, or bad ones: 401 with WWW-Authenticate
+	KindForbidden                    // valid credentials that may not do this: 403
+	KindConflict                     // the resource is not in a state for this: 409
+	KindTooLarge                     // the request body is over a limit: 413
+	KindUnsupportedMedia             // a request body of a type the route does not take: 415
+	KindTooMany                      // too many failed attempts from this client: 429 with Retry-After
 )
 
 var kindStatus = [...]int{
-	KindInternal:      http.StatusInternalServerError,
-	KindInvalid:       http.StatusBadRequest,
-	KindNotFound:      http.StatusNotFound,
-	KindMethod:        http.StatusMethodNotAllowed,
-	KindUnavailable:   http.StatusServiceUnavailable,
-	KindNotAcceptable: http.StatusNotAcceptable,
+	KindInternal:         http.StatusInternalServerError,
+	KindInvalid:          http.StatusBadRequest,
+	KindNotFound:         http.StatusNotFound,
+	KindMethod:           http.StatusMethodNotAllowed,
+	KindUnavailable:      http.StatusServiceUnavailable,
+	KindNotAcceptable:    http.StatusNotAcceptable,
+	KindUnauthorized:     http.StatusUnauthorized,
+	KindForbidden:        http.StatusForbidden,
+	KindConflict:         http.StatusConflict,
+	KindTooLarge:         http.StatusRequestEntityTooLarge,
+	KindUnsupportedMedia: http.StatusUnsupportedMediaType,
+	KindTooMany:          http.StatusTooManyRequests,
 }
 
 var kindName = [...]string{
-	KindInternal:      "internal",
-	KindInvalid:       "invalid",
-	KindNotFound:      "not_found",
-	KindMethod:        "method",
-	KindUnavailable:   "unavailable",
-	KindNotAcceptable: "not_acceptable",
+	KindInternal:         "internal",
+	KindInvalid:          "invalid",
+	KindNotFound:         "not_found",
+	KindMethod:           "method",
+	KindUnavailable:      "unavailable",
+	KindNotAcceptable:    "not_acceptable",
+	KindUnauthorized:     "unauthorized",
+	KindForbidden:        "forbidden",
+	KindConflict:         "conflict",
+	KindTooLarge:         "too_large",
+	KindUnsupportedMedia: "unsupported_media",
+	KindTooMany:          "too_many",
 }
 
 func (k Kind) String() string {
@@ -61,6 +80,12 @@ type Err struct {
 	Kind   Kind
 	Detail string
 	Cause  error
+	// RetryAfter, in seconds, is sent as Retry-After when positive (429,
+	// 503); 503s without it get 1.
+	RetryAfter int
+	// Reasons, when not nil, is sent as the problem's "reasons" member:
+	// what a refused file got wrong, each with file, feature and cause.
+	Reasons any
 }
 
 func (e *Err) Error() string {
@@ -84,6 +109,8 @@ type Problem struct {
 	Status   int    `json:"status"`
 	Detail   string `json:"detail,omitempty"`
 	Instance string `json:"instance,omitempty"`
+	// Reasons lists what a refused file got wrong (the upload API).
+	Reasons any `json:"reasons,omitempty"`
 }
 
 // ErrorKind returns the kind of err: the Kind of an *Err in its chain,
@@ -130,21 +157,36 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	s.metrics.errors.WithLabelValues(kind.String()).Inc()
-	body, _ := json.Marshal(Problem{ // cannot fail: strings and an int
+	p := Problem{
 		Type:     "about:blank",
 		Title:    http.StatusText(status),
 		Status:   status,
 		Detail:   detail,
 		Instance: r.URL.Path,
-	})
+	}
+	retry := 0
+	if e != nil {
+		p.Reasons, retry = e.Reasons, e.RetryAfter
+	}
+	body, err := json.Marshal(p)
+	if err != nil { // only Reasons can fail, and they are the pipeline's plain structs
+		p.Reasons = nil
+		body, _ = json.Marshal(p)
+	}
 	h := w.Header()
 	h.Del("Content-Encoding")
 	h.Del("ETag")
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if kind == KindUnavailable {
+	switch {
+	case retry > 0:
+		h.Set("Retry-After", strconv.Itoa(retry))
+	case kind == KindUnavailable:
 		h.Set("Retry-After", "1")
+	}
+	if kind == KindUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="plantile"`)
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {

@@ -42,17 +42,24 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // the one error path (Error), metrics under the route template and the
 // access log.
 func (s *Server) handle(route string, h handlerFunc) http.Handler {
-	return s.wrap(route, h, true)
+	return s.wrap(route, h, true, false)
 }
 
 // handleNoTimeout is handle for a route that applies the request timeout
 // itself, only around work that can take time: the tile route answers from
 // memory most of the time, and a deadline costs a timer per request.
 func (s *Server) handleNoTimeout(route string, h handlerFunc) http.Handler {
-	return s.wrap(route, h, false)
+	return s.wrap(route, h, false, false)
 }
 
-func (s *Server) wrap(route string, h handlerFunc, timeout bool) http.Handler {
+// handleAPI is handle for a route of the upload API, which also takes
+// POST and DELETE. With timeout false the handler bounds its own time
+// (an upload's body may take minutes to arrive).
+func (s *Server) handleAPI(route string, h handlerFunc, timeout bool) http.Handler {
+	return s.wrap(route, h, timeout, true)
+}
+
+func (s *Server) wrap(route string, h handlerFunc, timeout, api bool) http.Handler {
 	duration := s.metrics.duration.WithLabelValues(route)
 	sent := s.metrics.bytes.WithLabelValues(route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -67,7 +74,10 @@ func (s *Server) wrap(route string, h handlerFunc, timeout bool) http.Handler {
 			r = r.WithContext(ctx)
 		}
 		h := h
-		if !methodAllowed(r.Method) {
+		cors := &s.cors
+		if api {
+			cors = &s.corsAPI
+		} else if !methodAllowed(r.Method) {
 			h = methodNotAllowed
 		}
 		func() {
@@ -84,7 +94,7 @@ func (s *Server) wrap(route string, h handlerFunc, timeout bool) http.Handler {
 					}
 				}
 			}()
-			if s.cors.apply(rec, r) {
+			if cors.apply(rec, r) {
 				return // preflight answered
 			}
 			if err := h(rec, r); err != nil {
@@ -146,6 +156,12 @@ func methodLabel(m string) string {
 		return m
 	}
 	return "other"
+}
+
+// withMethods returns a copy of p whose preflights allow methods.
+func (p corsPolicy) withMethods(methods string) corsPolicy {
+	p.hdrMethods = []string{methods}
+	return p
 }
 
 // corsPolicy answers CORS: any origin ("*") or a list.

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sonla-gis/plantile/pkg/catalog"
 	"github.com/sonla-gis/plantile/pkg/config"
 )
 
@@ -35,6 +36,11 @@ type Options struct {
 	Glyphs   GlyphSource   // glyph ranges for /fonts; nil: none
 	Web      fs.FS         // the web map (index.html at the root); nil: none
 	Logger   *slog.Logger  // default slog.Default()
+	// Catalog, when set, is the catalog the Registry serves (see
+	// CatalogFiles): the upload API under /api publishes into it. Nil
+	// (a tiles directory) answers 404 under /api. Call Close to stop its
+	// background publishes.
+	Catalog *catalog.Catalog
 }
 
 // Server answers plantile's HTTP routes. It is an http.Handler; Serve runs
@@ -57,6 +63,7 @@ type Server struct {
 	maxTile    int64          // max_tile_mb in bytes
 	metricsH   http.Handler   // /metrics, wherever it is served
 	cors       corsPolicy
+	corsAPI    corsPolicy // cors, with the API's methods
 
 	// Header values computed once and shared by every response: net/http
 	// only reads them.
@@ -69,6 +76,11 @@ type Server struct {
 
 	query queryState // route_query.go
 	ogc   ogcState   // route_ogc.go
+
+	cat       *catalog.Catalog // nil: no upload API
+	uploads   *uploader        // jobs.go; nil without a catalog
+	authLimit *failLimiter     // failed authentications per client (auth.go)
+	adminNets []netip.Prefix   // api_admin_networks
 }
 
 // Route templates, also the "route" label of metrics.
@@ -109,12 +121,25 @@ func New(opts Options) (*Server, error) {
 		publicBase: strings.TrimSuffix(opts.Config.PublicURL, "/"),
 		cors:       newCORSPolicy(opts.Config.CORSOrigins),
 	}
+	s.corsAPI = s.cors.withMethods("GET, HEAD, POST, DELETE, OPTIONS")
 	for _, p := range opts.Config.TrustedProxies {
 		pfx, err := config.ParsePrefix(p) // validated above
 		if err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
 		s.trusted = append(s.trusted, pfx)
+	}
+	for _, p := range opts.Config.APIAdminNetworks {
+		pfx, err := config.ParsePrefix(p) // validated above
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		s.adminNets = append(s.adminNets, pfx)
+	}
+	s.authLimit = newFailLimiter(opts.Config.AuthFailuresPerMinute)
+	if opts.Catalog != nil {
+		s.cat = opts.Catalog
+		s.uploads = newUploader(s, s.cat, opts.Config)
 	}
 	s.maxTile = int64(opts.Config.MaxTileMB) << 20
 	s.recorders.New = func() any { return new(recorder) }
@@ -160,6 +185,7 @@ func (s *Server) routes() {
 	if s.cfg.MetricsListen == "" {
 		r.Path("/metrics").Methods(methods...).Handler(s.metricsH)
 	}
+	s.apiRoutes(r)
 	r.PathPrefix("/").Methods(methods...).Handler(s.handle(RouteWeb, s.handleWeb))
 	r.NotFoundHandler = s.handle(routeNone, func(http.ResponseWriter, *http.Request) error {
 		return errorf(KindNotFound, "no such resource")
@@ -184,6 +210,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // coordinate is a 400, not a 404 from a pattern that did not match.
 func isTilePath(p string) bool {
 	return strings.HasPrefix(p, "/tiles/") && (strings.HasSuffix(p, ".pbf") || strings.HasSuffix(p, ".mvt"))
+}
+
+// Close stops the upload API's background work: publishes in flight are
+// cancelled and their jobs, and the queued ones, are marked failed. Call
+// it after Serve has returned (no new uploads), before closing the
+// Registry and the catalog. It is safe to call more than once.
+func (s *Server) Close() error {
+	if s.uploads != nil {
+		s.uploads.close()
+	}
+	return nil
 }
 
 // MetricsHandler answers /metrics (and only that path). With

@@ -111,7 +111,9 @@ before(async () => {
     if (tiles) args.push('--tiles', tiles);
     server = spawn(bin, args, {
       cwd: repo,
-      env: { ...process.env, PLANTILE_CACHE_DIR: cacheDir, PLANTILE_BASEMAP_URL: '' },
+      // PLANTILE_DATA: a plain serve publishes into the default data
+      // directory; a test must never write to the real one.
+      env: { ...process.env, PLANTILE_CACHE_DIR: cacheDir, PLANTILE_DATA: join(cacheDir, 'data'), PLANTILE_BASEMAP_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout.on('data', (d) => { serverLog += d; });
