@@ -507,49 +507,52 @@ func TestAPITooLarge(t *testing.T) {
 
 // TestAPIQueueFull: with one worker and no queue, an upload whose body is
 // still arriving holds the only slot: another is a 503 with Retry-After.
+// Two uploads with bodies that do not end race for the slot: whichever
+// loses is answered 503 at once; the winner is accepted once its body
+// ends.
 func TestAPIQueueFull(t *testing.T) {
 	e := newAPIEnv(t, func(c *config.Config) { c.UploadWorkers, c.UploadQueue = 1, 0 })
-	pr, pw := io.Pipe()
-	first := make(chan int, 1)
-	go func() {
-		req, _ := http.NewRequest("POST", e.url+"/api/layers/vung/versions", pr)
-		req.Header.Set("Authorization", "Bearer "+e.a)
-		req.Header.Set("Content-Type", "application/geo+json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			first <- 0
-			return
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		first <- res.StatusCode
-	}()
-	pw.Write([]byte(`{"type":"FeatureCollection","features":[`))
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		res, b := e.do(t, "POST", "/api/layers/other/versions", e.a, "application/geo+json", bytes.NewReader(zone("x")))
-		if res.StatusCode == 503 {
-			if res.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "upload_queue") {
-				t.Errorf("503 without Retry-After or reason: %s", b)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never 503: %d %s", res.StatusCode, b)
-		}
-		// The first upload has not taken its slot yet, and this one was
-		// accepted: let it finish before trying again.
-		if res.StatusCode == 202 {
-			var j apiJob
-			json.Unmarshal(b, &j)
-			e.wait(t, j, e.a)
-		}
-		time.Sleep(10 * time.Millisecond)
+	type answer struct {
+		i    int
+		code int
+		body string
+		hdr  http.Header
 	}
-	pw.Write([]byte(string(zone("first"))[len(`{"type":"FeatureCollection","features":[`):]))
-	pw.Close()
-	if code := <-first; code != 202 {
-		t.Errorf("the first upload: %d", code)
+	answers := make(chan answer, 2)
+	var pws [2]*io.PipeWriter
+	for i := range pws {
+		pr, pw := io.Pipe()
+		pws[i] = pw
+		t.Cleanup(func() { pw.CloseWithError(io.ErrUnexpectedEOF) })
+		go func() {
+			req, _ := http.NewRequest("POST", e.url+fmt.Sprintf("/api/layers/vung-%d/versions", i), pr)
+			req.Header.Set("Authorization", "Bearer "+e.a)
+			req.Header.Set("Content-Type", "application/geo+json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				answers <- answer{i: i}
+				return
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			answers <- answer{i, res.StatusCode, string(b), res.Header}
+		}()
+		go pw.Write([]byte(`{"type":"FeatureCollection","features":[`))
+	}
+	var lost answer
+	select {
+	case lost = <-answers:
+	case <-time.After(30 * time.Second):
+		t.Fatal("neither upload was refused")
+	}
+	if lost.code != 503 || lost.hdr.Get("Retry-After") == "" || !strings.Contains(lost.body, "upload_queue") {
+		t.Fatalf("the upload without a slot: %d Retry-After %q %s", lost.code, lost.hdr.Get("Retry-After"), lost.body)
+	}
+	won := pws[1-lost.i]
+	won.Write([]byte(string(zone("won"))[len(`{"type":"FeatureCollection","features":[`):]))
+	won.Close()
+	if a := <-answers; a.code != 202 {
+		t.Errorf("the upload holding the slot: %d %s", a.code, a.body)
 	}
 }
 

@@ -174,7 +174,7 @@ func (u *uploader) run(up *upload) {
 	cv, _, err := publish.PublishVersion(ctx, u.cat, publish.Version{
 		Layer:   up.job.Layer,
 		By:      up.by,
-		New:     catalog.NewVersion{Title: up.title, Owner: up.owner, SourceHash: up.hash},
+		New:     catalog.NewVersion{Title: up.title, Owner: up.owner, SourceHash: up.hash, Job: up.job.ID},
 		Request: q,
 	}, u.s.reg, u.progress(ctx, up, log))
 	if err != nil {

@@ -60,7 +60,14 @@ func (o *uploadOptions) set(name, v string) (bool, error) {
 // that will own it) before reading the body, streams the body into the
 // catalog's content-addressed sources under the size cap, records a
 // queued job and answers 202 with the job's URL; a worker publishes it.
-func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) (err error) {
+	defer func() {
+		// An upload refused before its body was read: answer at once and
+		// close, rather than net/http reading on (a chunked body) first.
+		if err != nil {
+			w.Header().Set("Connection", "close")
+		}
+	}()
 	p, err := s.principal(r)
 	if err != nil {
 		return err
