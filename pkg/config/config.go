@@ -162,7 +162,7 @@ func Default() Config {
 		MaxUploadMB:           256,
 		UploadTimeout:         15 * time.Minute,
 		UploadBuildWorkers:    1,
-		UploadMaxFeatures:     2_000_000,
+		UploadMaxFeatures:     1_000_000,
 		UploadInvalid:         "drop",
 		UploadOutliers:        "report",
 		KeepVersions:          5,
