@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"net/url"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
 	"github.com/sonla-gis/plantile/pkg/search"
@@ -41,28 +37,9 @@ func TestBuildSearchFlag(t *testing.T) {
 		}
 	}
 
-	root := newRootCmd()
-	var out, errOut syncBuffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs([]string{"serve", "--listen", "127.0.0.1:0", "--tiles", dir, "--reload-interval", "0", "--access-log=false", "--cache-dir", t.TempDir()})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "plantile: serving") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no serving line; stderr:\n%s", errOut.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	addr := regexp.MustCompile(`listen=(127\.0\.0\.1:\d+)`).FindStringSubmatch(errOut.String())
-	if addr == nil {
-		t.Fatalf("no listen address logged:\n%s", errOut.String())
-	}
+	base, _, _, stop := startServe(t, "serve", "--listen", "127.0.0.1:0", "--tiles", dir, "--reload-interval", "0", "--access-log=false", "--cache-dir", t.TempDir())
 	for tileset, want := range map[string]string{"default": "ten", "loai": "loai"} {
-		res, body := get(t, "http://"+addr[1]+"/search?limit=100&q="+url.QueryEscape("huyen")+"&tileset="+tileset)
+		res, body := get(t, base+"/search?limit=100&q="+url.QueryEscape("huyen")+"&tileset="+tileset)
 		var a struct {
 			Features []struct{ Field, Label string }
 		}
@@ -78,13 +55,7 @@ func TestBuildSearchFlag(t *testing.T) {
 			}
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
+	if err := stop(); err != nil {
+		t.Error(err)
 	}
 }

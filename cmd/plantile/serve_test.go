@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -243,6 +245,47 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startServe runs the command args (a serve listening on 127.0.0.1:0)
+// until stop or the end of the test, and returns once it serves: its base
+// URL (from the listen address it logs), its output and error output, and
+// stop, which cancels it and returns what it returned.
+func startServe(t *testing.T, args ...string) (base string, out, errOut *syncBuffer, stop func() error) {
+	t.Helper()
+	root := newRootCmd()
+	out, errOut = &syncBuffer{}, &syncBuffer{}
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.SetArgs(args)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	stop = sync.OnceValue(func() error {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("serve returned %w", err)
+			}
+			return nil
+		case <-time.After(20 * time.Second):
+			return errors.New("serve did not stop")
+		}
+	})
+	t.Cleanup(func() { stop() })
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "plantile: serving") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no serving line; stderr:\n%s", errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	addr := regexp.MustCompile(`listen=(127\.0\.0\.1:\d+)`).FindStringSubmatch(errOut.String())
+	if addr == nil {
+		t.Fatalf("no listen address logged:\n%s", errOut.String())
+	}
+	return "http://" + addr[1], out, errOut, stop
+}
+
 // TestServeCommand runs `plantile serve` through cobra with flags,
 // environment and a config file, serves a tiles directory, picks up a new
 // tileset, and stops gracefully when its context is cancelled (what
@@ -257,23 +300,10 @@ func TestServeCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PLANTILE_PUBLIC_URL", "http://tiles.example")
-	root := newRootCmd()
-	var out, errOut syncBuffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs([]string{"serve", "--config", cfgFile, "--listen", "127.0.0.1:0", "--tiles", dir})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-	// The public URL from the environment is what gets printed, so find
-	// the port from the log instead: wait for the line.
+	// The public URL from the environment is what gets printed, so
+	// startServe finds the port from the log.
+	base, out, errOut, stop := startServe(t, "serve", "--config", cfgFile, "--listen", "127.0.0.1:0", "--tiles", dir)
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "plantile: serving") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no serving line; stderr:\n%s", errOut.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 	if !strings.Contains(out.String(), "serving 1 tileset from "+dir+" at http://tiles.example/") {
 		t.Errorf("printed %q", out.String())
 	}
@@ -281,11 +311,6 @@ func TestServeCommand(t *testing.T) {
 	if m == "" {
 		t.Errorf("no QGIS URL logged:\n%s", errOut.String())
 	}
-	addr := regexp.MustCompile(`listen=(127\.0\.0\.1:\d+)`).FindStringSubmatch(errOut.String())
-	if addr == nil {
-		t.Fatalf("no listen address logged:\n%s", errOut.String())
-	}
-	base := "http://" + addr[1]
 	_, body := get(t, base+"/tiles/a.json")
 	var tj struct{ Tiles []string }
 	if err := json.Unmarshal(body, &tj); err != nil || len(tj.Tiles) != 1 || !strings.HasPrefix(tj.Tiles[0], "http://tiles.example/tiles/a/{z}/{x}/{y}.pbf?v=") {
@@ -304,14 +329,8 @@ func TestServeCommand(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
+	if err := stop(); err != nil {
+		t.Error(err)
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("still answering after stop")
