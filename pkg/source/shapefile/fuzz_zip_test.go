@@ -2,6 +2,7 @@ package shapefile_test
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,8 @@ import (
 )
 
 // zipSeeds are the archives FuzzZip starts from: a real set, nested and
-// backslash names, unsafe names, a small bomb and many entries.
+// backslash names, unsafe names, a link, duplicate and case-only names, a
+// nested zip, a small bomb and many entries.
 func zipSeeds(t testing.TB) map[string][]byte {
 	t.Helper()
 	dir := t.TempDir()
@@ -45,9 +47,13 @@ func zipSeeds(t testing.TB) map[string][]byte {
 			{name: "/abs.shp", data: pts},
 			{name: "ok.shp", data: pts},
 		},
-		"bomb":  {{name: "z.shp", data: append(append([]byte{}, pts...), make([]byte, 2<<20)...)}},
-		"many":  many,
-		"empty": {},
+		"symlink": {{name: "ok.shp", data: pts}, {name: "ok.dbf", data: []byte("/etc/passwd"), mode: fs.ModeSymlink | 0o777}},
+		"dup":     {{name: "ok.shp", data: pts}, {name: "ok.shp", data: pts}},
+		"case":    {{name: "ok.shp", data: pts}, {name: "OK.SHP", data: pts}},
+		"nested":  {{name: "inner.zip", data: []byte("PK\x05\x06" + strings.Repeat("\x00", 18))}},
+		"bomb":    {{name: "z.shp", data: append(append([]byte{}, pts...), make([]byte, 2<<20)...)}},
+		"many":    many,
+		"empty":   {},
 	}
 	out := map[string][]byte{}
 	for name, entries := range sets {
