@@ -64,6 +64,7 @@ func newUploader(s *Server, cat *catalog.Catalog, cfg config.Config) *uploader {
 	q.Workers = cfg.UploadBuildWorkers
 	q.Limits = feature.DefaultLimits()
 	q.Limits.Features = cfg.UploadMaxFeatures
+	q.MaxSourceBytes = int64(cfg.MaxUploadMB) << 20 // the library refuses it too
 	ctx, cancel := context.WithCancel(context.Background())
 	u := &uploader{s: s, cat: cat, base: q, maxBytes: int64(cfg.MaxUploadMB) << 20,
 		slots: make(chan struct{}, cfg.UploadWorkers+cfg.UploadQueue),

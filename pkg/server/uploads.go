@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sonla-gis/plantile/pkg/catalog"
+	"github.com/sonla-gis/plantile/pkg/source"
 )
 
 // The kinds of upload the API takes, by the extension the pipeline reads
@@ -329,22 +329,18 @@ func safeFileStem(s string) bool {
 	return true
 }
 
-// sniff checks that a body starts like its kind: a zip with a local file
-// header (or the end record of an empty zip), GeoJSON with '{', '[' or a
-// record separator after any white space.
+// sniff checks that a body holds its kind, by its first bytes
+// (source.SniffBytes, what the pipeline reads by too): a zip, or GeoJSON
+// (an object or a text sequence). A refusal says what the body is instead
+// ("this is a PNG image").
 func sniff(br *bufio.Reader, ext string) error {
-	switch ext {
-	case extZip:
-		head, _ := br.Peek(4)
-		if !bytes.Equal(head, []byte("PK\x03\x04")) && !bytes.Equal(head, []byte("PK\x05\x06")) {
-			return errorf(KindUnsupportedMedia, "the upload is not a zip file (it does not start with PK)")
-		}
-	case extGeoJSON:
-		head, _ := br.Peek(512)
-		t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
-		if len(t) == 0 || (t[0] != '{' && t[0] != '[' && t[0] != 0x1e) {
-			return errorf(KindUnsupportedMedia, "the upload is not GeoJSON (it does not start with '{')")
-		}
+	head, _ := br.Peek(source.SniffLen)
+	kind, what := source.SniffBytes(head)
+	switch {
+	case ext == extZip && kind != source.Zip:
+		return errorf(KindUnsupportedMedia, "the upload is not a zip file: this is %s", what)
+	case ext == extGeoJSON && kind != source.GeoJSON:
+		return errorf(KindUnsupportedMedia, "the upload is not GeoJSON: this is %s", what)
 	}
 	return nil
 }
