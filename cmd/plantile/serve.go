@@ -34,9 +34,11 @@ func newServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve [--config FILE] [--listen ADDR] [--tiles DIR] ...",
 		Short: "Serve tiles, styles and the web map",
-		Long: `Serve the tilesets of a directory (each NAME.mbtiles is the tileset NAME),
-the MapLibre styles, glyphs and the web map. With no --tiles, the bundled
-Son La demo is served.
+		Long: `Serve the layers of a catalog (--data DIR, $PLANTILE_DATA, else the user's
+data directory) with the upload API under /api, or the tilesets of a
+read-only directory (--tiles DIR: each NAME.mbtiles is the tileset NAME),
+with the MapLibre styles, glyphs and the web map. An empty catalog gets the
+bundled Son La demo published into it.
 
 Configuration comes from, lowest precedence first: defaults, the YAML file
 of --config, PLANTILE_* environment variables, flags. Keys and variables:

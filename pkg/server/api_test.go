@@ -573,3 +573,64 @@ func TestAPIAbsentOnTilesDirectory(t *testing.T) {
 		}
 	}
 }
+
+// TestAPICloseFailsJobsInFlight: Server.Close (graceful shutdown) cancels
+// a publish in flight; its job ends failed with the reason, no version
+// file or temporary file is left, the previous version keeps its place,
+// and uploads are refused from then on (503).
+func TestAPICloseFailsJobsInFlight(t *testing.T) {
+	e := newAPIEnv(t, nil)
+	if j := e.wait(t, e.upload(t, "vung", e.a, "application/geo+json", zone("phase-one"), ""), e.a); j.State != "succeeded" {
+		t.Fatalf("v1 %+v", j)
+	}
+	// 40,000 small squares: seconds of tiling on one worker.
+	var b bytes.Buffer
+	b.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range 40000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		x, y := 103.9+float64(i%200)*0.001, 21.2+float64(i/200)*0.001
+		fmt.Fprintf(&b, `{"type":"Feature","properties":{"n":%d},"geometry":{"type":"Polygon","coordinates":[[[%.4f,%.4f],[%.4f,%.4f],[%.4f,%.4f],[%.4f,%.4f],[%.4f,%.4f]]]}}`,
+			i, x, y, x+0.0008, y, x+0.0008, y+0.0008, x, y+0.0008, x, y)
+	}
+	b.WriteString(`]}`)
+	j := e.upload(t, "vung", e.a, "application/geo+json", b.Bytes(), "")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got, err := e.cat.Job(context.Background(), j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State == catalog.JobRunning && got.Step == "tile" {
+			break
+		}
+		if got.State.Final() || time.Now().After(deadline) {
+			t.Fatalf("the job was never caught tiling: %+v", got)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	e.srv.Close()
+	got := e.wait(t, j, e.a)
+	if got.State != "failed" || !strings.Contains(got.Error, "server stopped") || len(got.Reasons) != 1 || got.Version != 2 {
+		t.Errorf("job after Close: %+v", got)
+	}
+	if l, _ := e.cat.Layer(context.Background(), "vung"); l.CurrentVersion != 1 {
+		t.Errorf("current version %d after Close, want 1", l.CurrentVersion)
+	}
+	if v, _ := e.served(t, "vung"); v != "vung@v1" {
+		t.Errorf("served %q", v)
+	}
+	for _, pat := range []string{"layers/vung/*", "layers/vung/.*", "sources/.*"} {
+		fs, _ := filepath.Glob(filepath.Join(e.cat.Dir(), pat))
+		for _, f := range fs {
+			if filepath.Base(f) != "vung.v1.mbtiles" {
+				t.Errorf("left after Close: %s", f)
+			}
+		}
+	}
+	res, body := e.do(t, "POST", "/api/layers/vung/versions", e.a, "application/geo+json", bytes.NewReader(zone("late")))
+	if res.StatusCode != 503 {
+		t.Errorf("upload after Close: %d %s", res.StatusCode, body)
+	}
+}

@@ -79,7 +79,7 @@ func (l *failLimiter) evict(now time.Time) {
 	var oldest netip.Addr
 	var at time.Time
 	for ip, b := range l.buckets {
-		if l.refill(b, now) >= l.burst {
+		if b.tokens+now.Sub(b.at).Seconds()*l.perSec >= l.burst {
 			delete(l.buckets, ip)
 			continue
 		}
