@@ -93,16 +93,20 @@ type contents struct {
 	read, bad, null int64
 	geoms           int64 // features indexed with a geometry
 	firstBad        error
+	badReasons      []Reason           // the first MaxReasons bad records
 	rows            map[string][]int64 // record numbers by kind
 	first           map[string]int64   // the first record of each kind
 	collections     []int64
 }
 
-func (c *contents) badRecord(row int64, err error) {
+func (c *contents) badRecord(file string, row int64, err error) {
 	if c.bad == 0 {
 		c.firstBad = err
 	}
 	c.bad++
+	if len(c.badReasons) < MaxReasons {
+		c.badReasons = append(c.badReasons, Reason{File: file, Feature: row, Cause: "kept without its geometry: " + causeOf(err)})
+	}
 }
 
 // add records a feature's geometry; false for a GeometryCollection.

@@ -353,6 +353,15 @@ func TestUploadRules(t *testing.T) {
 	if v.Status != catalog.Published || !strings.Contains(string(vs[0].Messages), `"feature":2`) {
 		t.Errorf("drop: version %+v, messages %s", v, vs[0].Messages)
 	}
+	// A bad record (a coordinate no CRS can place) is kept without its
+	// geometry, as build does, and listed in the version's messages.
+	huge := `{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[103.9,21.3],[1e308,21.3],[103.91,21.31],[103.9,21.3]]]}}`
+	res, v = publishZip("hong-toado", writeFile(t, "toado.geojson", collection(square, huge)), publish.InvalidDrop)
+	vs, _ = s.cat.Versions(ctx, "hong-toado")
+	if l := res.Layers[0]; v.Status != catalog.Published || l.Features != 2 || len(l.Bad) != 1 || l.Bad[0].Feature != 2 ||
+		!strings.Contains(string(vs[0].Messages), "kept without its geometry: coordinates are not finite numbers") {
+		t.Errorf("bad record: version %+v, layer bad %+v, messages %s", v, res.Layers[0].Bad, vs[0].Messages)
+	}
 }
 
 func equalMaps(a, b map[string]string) bool {

@@ -135,13 +135,23 @@ func refusal(err error) error {
 		return err
 	}
 	if fe, ok := feature.AsError(err); ok {
-		cause := fe.Reason
-		if fe.Err != nil {
-			cause += ": " + fe.Err.Error()
-		}
-		return &RefusedError{Reasons: []Reason{{File: fe.File, Feature: fe.Record, Cause: cause}}, Err: err}
+		return &RefusedError{Reasons: []Reason{{File: fe.File, Feature: fe.Record, Cause: causeOf(fe)}}, Err: err}
 	}
 	return fmt.Errorf("publish: %w", err)
+}
+
+// causeOf words an error as a Reason's cause: a *feature.Error without
+// its file and record (the Reason has them), any other error as it is.
+func causeOf(err error) string {
+	fe, ok := feature.AsError(err)
+	if !ok {
+		return err.Error()
+	}
+	cause := fe.Reason
+	if fe.Err != nil {
+		cause += ": " + fe.Err.Error()
+	}
+	return cause
 }
 
 // Request is one publish: the sources, where to write, and the policies.
@@ -233,9 +243,13 @@ type Layer struct {
 	DetailZoom int
 	// Search is the searched fields given by Request.Search; nil when the
 	// server chooses them by the heuristic.
-	Search    *search.Options
-	Data      *index.Layer
-	Dropped   []Reason // features left out by InvalidDrop
+	Search  *search.Options
+	Data    *index.Layer
+	Dropped []Reason // features left out by InvalidDrop
+	// Bad lists the bad records (a shape that cannot be read, coordinates
+	// that cannot be placed), kept without their geometry: at most
+	// MaxReasons of them.
+	Bad       []Reason
 	Outliers  ingest.OutlierReport
 	rows      []int64 // rows[i] is the record number of index feature i
 	sourceCRS string
@@ -556,7 +570,7 @@ func readLayer(ctx context.Context, sl *ingest.Layer, name string, q Request, lo
 			if c.bad < 5 {
 				log.Warn("bad record kept without geometry", "layer", name, "error", err)
 			}
-			c.badRecord(ft.Row, err)
+			c.badRecord(info.Source, ft.Row, err)
 		}
 		if ft.Geometry == nil {
 			c.null++
@@ -599,7 +613,7 @@ func readLayer(ctx context.Context, sl *ingest.Layer, name string, q Request, lo
 	if c.bad > 0 {
 		log.Warn("bad records", "layer", name, "count", c.bad)
 	}
-	l := &Layer{Name: name, Info: info, Data: b.Layer(), rows: rows, Dropped: dropped}
+	l := &Layer{Name: name, Info: info, Data: b.Layer(), rows: rows, Dropped: dropped, Bad: c.badReasons}
 	l.Features = l.Data.Len()
 	if err := c.empty(info.Source, l); err != nil {
 		return nil, err

@@ -222,6 +222,7 @@ func notes(res *Result) []Reason {
 	out := []Reason{}
 	for _, l := range res.Layers {
 		out = append(out, l.Dropped...)
+		out = append(out, l.Bad...)
 		for _, o := range l.Outliers.Rows {
 			out = append(out, Reason{File: l.Info.Source, Feature: o.Row, Cause: "outlier: " + o.Reason})
 		}
