@@ -73,7 +73,7 @@ demo-data: deps-test ## regenerate the sample plan in testdata/sonla (determinis
 	$(GO) run ./cmd/plantile-demo sonla
 
 .PHONY: run
-run: build ## build and start the server on the bundled Son La demo
+run: build ## build and serve the default data directory's catalog (the Son La demo published into it on first start) with the upload API
 	./$(BIN) serve
 
 .PHONY: lint
