@@ -265,7 +265,8 @@ func clean(s, work, data string) string {
 		s = strings.ReplaceAll(s, work+string(filepath.Separator), "")
 		s = strings.ReplaceAll(s, work, "")
 	}
-	return strings.ReplaceAll(s, data, "DATA")
+	// The pipeline's package prefix says nothing to the uploader.
+	return strings.TrimPrefix(strings.ReplaceAll(s, data, "DATA"), "publish: ")
 }
 
 func firstLine(s string) string {
