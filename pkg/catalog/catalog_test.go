@@ -559,6 +559,11 @@ func TestLoginLockout(t *testing.T) {
 	if len(us) != 1 || !us[0].Disabled || us[0].LastLoginAt == "" {
 		t.Errorf("users %+v", us)
 	}
+	if u, err := c.User(ctx, "hoa"); err != nil || u != us[0] {
+		t.Errorf("User(hoa) = %+v, %v; want %+v", u, err, us[0])
+	}
+	_, err = c.User(ctx, "ai")
+	wantKind(t, "unknown user", err, catalog.NotFound)
 	var stored string
 	c.DB().QueryRow(`SELECT password_hash FROM users WHERE name = 'hoa'`).Scan(&stored)
 	if !strings.HasPrefix(stored, "$argon2id$v=19$m=64,t=1,p=1$") || strings.Contains(stored, pw) {

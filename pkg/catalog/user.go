@@ -152,29 +152,51 @@ func (c *Catalog) dummyHash() string {
 	return c.dummy
 }
 
+// userColumns are the columns scanUser reads, in its order.
+const userColumns = `name, org, disabled, failed_logins, locked_until, last_login_at, created_at`
+
+// scanUser reads one row of userColumns.
+func scanUser(r scanner) (User, error) {
+	var u User
+	var locked, last sql.NullString
+	var at string
+	if err := r.Scan(&u.Name, &u.Org, &u.Disabled, &u.FailedLogins, &locked, &last, &at); err != nil {
+		return User{}, err
+	}
+	if locked.Valid {
+		u.LockedUntil = parseTime(locked.String).Format(rfc3339)
+	}
+	if last.Valid {
+		u.LastLoginAt = parseTime(last.String).Format(rfc3339)
+	}
+	u.CreatedAt = parseTime(at).Format(rfc3339)
+	return u, nil
+}
+
+// User returns user name; NotFound if there is none. The server asks it
+// on each request of a signed-in user, so that disabling a user ends the
+// user's sessions at once.
+func (c *Catalog) User(ctx context.Context, name string) (User, error) {
+	u, err := scanUser(c.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
+	if err != nil {
+		return User{}, notFound(err, "no user %q", clip(name))
+	}
+	return u, nil
+}
+
 // Users lists the users by name.
 func (c *Catalog) Users(ctx context.Context) ([]User, error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT name, org, disabled, failed_logins, locked_until, last_login_at, created_at
-		FROM users ORDER BY name`)
+	rows, err := c.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
 	if err != nil {
 		return nil, internal("list users", err)
 	}
 	defer rows.Close()
 	out := []User{}
 	for rows.Next() {
-		var u User
-		var locked, last sql.NullString
-		var at string
-		if err := rows.Scan(&u.Name, &u.Org, &u.Disabled, &u.FailedLogins, &locked, &last, &at); err != nil {
+		u, err := scanUser(rows)
+		if err != nil {
 			return nil, internal("list users", err)
 		}
-		if locked.Valid {
-			u.LockedUntil = parseTime(locked.String).Format(rfc3339)
-		}
-		if last.Valid {
-			u.LastLoginAt = parseTime(last.String).Format(rfc3339)
-		}
-		u.CreatedAt = parseTime(at).Format(rfc3339)
 		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
