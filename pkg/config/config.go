@@ -128,6 +128,12 @@ type Config struct {
 	// from elsewhere is refused (403). Empty: from anywhere.
 	APIAdminNetworks []string `mapstructure:"api_admin_networks"`
 
+	// SessionLifetime is how long a web map sign-in lasts (from the
+	// sign-in, not the last use); MaxSessions bounds the signed-in
+	// browsers held in memory (a sign-in beyond it is refused with 503).
+	SessionLifetime time.Duration `mapstructure:"session_lifetime"`
+	MaxSessions     int           `mapstructure:"max_sessions"`
+
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `mapstructure:"log_level"`
 	LogFormat string `mapstructure:"log_format"`
@@ -138,6 +144,13 @@ type Config struct {
 // MaxOGCLimit bounds ogc_max_limit: a page of that many features is built
 // in memory before it is sent.
 const MaxOGCLimit = 100000
+
+// Bounds of session_lifetime and max_sessions: a session is a few hundred
+// bytes of memory, and a sign-in should not outlive a working week.
+const (
+	MaxSessionLifetime = 7 * 24 * time.Hour
+	MaxMaxSessions     = 1000000
+)
 
 // Default returns the configuration used when nothing is configured.
 func Default() Config {
@@ -167,6 +180,8 @@ func Default() Config {
 		UploadOutliers:        "report",
 		KeepVersions:          5,
 		AuthFailuresPerMinute: 10,
+		SessionLifetime:       8 * time.Hour,
+		MaxSessions:           10000,
 		LogLevel:              "info",
 		LogFormat:             "text",
 		AccessLog:             true,
@@ -285,6 +300,12 @@ func (c Config) Validate() error {
 		}
 	}
 	c.validateUploads(bad)
+	if c.SessionLifetime < time.Second || c.SessionLifetime > MaxSessionLifetime {
+		bad("session_lifetime", c.SessionLifetime.String(), "must be from 1s to "+MaxSessionLifetime.String())
+	}
+	if c.MaxSessions < 1 || c.MaxSessions > MaxMaxSessions {
+		bad("max_sessions", strconv.Itoa(c.MaxSessions), fmt.Sprintf("must be from 1 to %d", MaxMaxSessions))
+	}
 	if _, err := c.Level(); err != nil {
 		bad("log_level", c.LogLevel, "want debug, info, warn or error")
 	}

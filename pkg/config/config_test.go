@@ -127,6 +127,10 @@ func TestValidate(t *testing.T) {
 		{"ogc default zero", func(c *config.Config) { c.OGCDefaultLimit = 0 }, "ogc_default_limit"},
 		{"ogc default above max", func(c *config.Config) { c.OGCDefaultLimit, c.OGCMaxLimit = 600, 500 }, "ogc_default_limit"},
 		{"ogc max too big", func(c *config.Config) { c.OGCMaxLimit = config.MaxOGCLimit + 1 }, "ogc_max_limit"},
+		{"sessions", func(c *config.Config) { c.SessionLifetime, c.MaxSessions = time.Minute, 10 }, ""},
+		{"session too short", func(c *config.Config) { c.SessionLifetime = time.Millisecond }, "session_lifetime"},
+		{"session too long", func(c *config.Config) { c.SessionLifetime = config.MaxSessionLifetime + time.Second }, "session_lifetime"},
+		{"no sessions", func(c *config.Config) { c.MaxSessions = 0 }, "max_sessions"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,6 +58,8 @@ func AddFlags(fs *pflag.FlagSet) {
 	fs.Int("max-upload-mb", d.MaxUploadMB, "largest upload body in MiB (413 beyond)")
 	fs.Int("keep-versions", d.KeepVersions, "published versions of each layer kept for rollback")
 	fs.StringSlice("api-admin-network", d.APIAdminNetworks, "IPs or CIDRs admin tokens are accepted from on /api (default: anywhere)")
+	fs.Duration("session-lifetime", d.SessionLifetime, "how long a web map sign-in lasts")
+	fs.Int("max-sessions", d.MaxSessions, "most signed-in web map sessions held at once")
 	fs.String("log-level", d.LogLevel, "debug, info, warn or error")
 	fs.String("log-format", d.LogFormat, "text or json")
 	fs.Bool("access-log", d.AccessLog, "log every request")

@@ -21,6 +21,11 @@ import (
 	"github.com/sonla-gis/plantile/pkg/config"
 )
 
+// MaxConcurrentSignIns bounds the password checks running at once: each
+// argon2id hash holds 46 MiB (catalog.DefaultPasswordMemoryKiB) for some
+// 50 ms; more sign-ins wait, up to request_timeout.
+const MaxConcurrentSignIns = 2
+
 // GlyphSource renders or loads the glyph range (256 code points from start)
 // of a comma-separated fontstack; *glyphs.Set implements it, GlyphsFS serves
 // pre-generated files.
@@ -74,6 +79,9 @@ type Server struct {
 	hdrGzip      []string
 	codes        [600]string // status codes as metric labels
 
+	sessions *sessionStore // session_store.go
+	logins   chan struct{} // one token per password check running
+
 	query queryState // route_query.go
 	ogc   ogcState   // route_ogc.go
 
@@ -96,7 +104,8 @@ const (
 	RouteReady    = "/readyz"
 	RouteMetrics  = "/metrics"
 	RouteWeb      = "/"
-	routeNone     = "unmatched"
+	// RouteSession is in session.go.
+	routeNone = "unmatched"
 )
 
 // New builds a Server. It does not start anything.
@@ -120,6 +129,8 @@ func New(opts Options) (*Server, error) {
 		metrics:    newMetrics(opts.Tilesets),
 		publicBase: strings.TrimSuffix(opts.Config.PublicURL, "/"),
 		cors:       newCORSPolicy(opts.Config.CORSOrigins),
+		sessions:   newSessionStore(opts.Config.MaxSessions, opts.Config.SessionLifetime),
+		logins:     make(chan struct{}, MaxConcurrentSignIns),
 	}
 	s.corsAPI = s.cors.withMethods("GET, HEAD, POST, DELETE, OPTIONS")
 	for _, p := range opts.Config.TrustedProxies {
@@ -175,6 +186,8 @@ func (s *Server) routes() {
 	r.Path(RouteQueryBBox).Methods(methods...).Handler(s.handle(RouteQueryBBox, s.handleQueryBBox))
 	s.ogcRoutes(r, methods)
 	r.Path(RouteSearch).Methods(methods...).Handler(s.handle(RouteSearch, s.handleSearch))
+	r.Path(RouteSession).Methods(http.MethodGet, http.MethodHead, http.MethodPost, http.MethodDelete, http.MethodOptions).
+		Handler(s.handleAPI(RouteSession, s.handleSession, true))
 	r.Path("/healthz").Methods(methods...).Handler(s.handle(RouteHealth, s.handleHealth))
 	r.Path("/readyz").Methods(methods...).Handler(s.handle(RouteReady, s.handleReady))
 	metrics := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})
