@@ -337,6 +337,7 @@ function renderStatic() {
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const b of document.querySelectorAll('#lang button')) b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
   document.getElementById('panel').setAttribute('aria-label', t('panel'));
+  document.getElementById('upload-link').title = t('uploadLink');
   const input = document.getElementById('search-input');
   input.placeholder = t('searchPlaceholder');
   input.setAttribute('aria-label', t('search'));
