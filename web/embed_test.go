@@ -12,7 +12,7 @@ import (
 
 func TestFS(t *testing.T) {
 	fsys := web.FS()
-	for _, name := range []string{"index.html", "app.js", "app.css", "i18n.js", "vendor/README.md"} {
+	for _, name := range []string{"index.html", "app.js", "app.css", "i18n.js", "upload.html", "upload.js", "upload.css", "vendor/README.md"} {
 		if _, err := fs.Stat(fsys, name); err != nil {
 			t.Errorf("%s not bundled: %v", name, err)
 		}
@@ -21,9 +21,18 @@ func TestFS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ref := range []string{`src="app.js"`, `href="app.css"`, `href="vendor/maplibre-gl.css"`} {
+	for _, ref := range []string{`src="app.js"`, `href="app.css"`, `href="vendor/maplibre-gl.css"`, `href="upload.html"`} {
 		if !strings.Contains(string(index), ref) {
 			t.Errorf("index.html lacks %s", ref)
+		}
+	}
+	upload, err := fs.ReadFile(fsys, "upload.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{`src="upload.js"`, `href="app.css"`, `href="upload.css"`} {
+		if !strings.Contains(string(upload), ref) {
+			t.Errorf("upload.html lacks %s", ref)
 		}
 	}
 }
@@ -33,7 +42,7 @@ func TestFS(t *testing.T) {
 func TestNoExternalURL(t *testing.T) {
 	fsys := web.FS()
 	external := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}`)
-	for _, name := range []string{"index.html", "app.js", "app.css", "i18n.js"} {
+	for _, name := range []string{"index.html", "app.js", "app.css", "i18n.js", "upload.html", "upload.js", "upload.css"} {
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			t.Fatal(err)
