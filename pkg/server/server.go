@@ -186,8 +186,8 @@ func (s *Server) routes() {
 	r.Path(RouteQueryBBox).Methods(methods...).Handler(s.handle(RouteQueryBBox, s.handleQueryBBox))
 	s.ogcRoutes(r, methods)
 	r.Path(RouteSearch).Methods(methods...).Handler(s.handle(RouteSearch, s.handleSearch))
-	r.Path(RouteSession).Methods(http.MethodGet, http.MethodHead, http.MethodPost, http.MethodDelete, http.MethodOptions).
-		Handler(s.handleAPI(RouteSession, s.handleSession, true))
+	// Every method: handleSession answers 405 with Allow itself.
+	r.Path(RouteSession).Handler(s.handleAPI(RouteSession, s.handleSession, true))
 	r.Path("/healthz").Methods(methods...).Handler(s.handle(RouteHealth, s.handleHealth))
 	r.Path("/readyz").Methods(methods...).Handler(s.handle(RouteReady, s.handleReady))
 	metrics := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError)})

@@ -195,7 +195,7 @@ test('sign in, upload, follow the job, see reasons, roll back, sign out (phone w
   assert.equal(await page.getByLabel('Mật khẩu').inputValue(), '', 'the password field is cleared');
 
   // A new layer, with a title.
-  await page.getByLabel('Lớp dữ liệu').selectOption({ label: 'Lớp mới…' });
+  await page.getByLabel('Lớp dữ liệu', { exact: true }).selectOption({ label: 'Lớp mới…' });
   await page.getByLabel('Mã lớp mới').fill(LAYER);
   await page.getByLabel('Tiêu đề').fill('Quy hoạch thử nghiệm');
   let r = await uploadFile(page, 'o-quy-hoach.geojson', jobs);
@@ -210,7 +210,7 @@ test('sign in, upload, follow the job, see reasons, roll back, sign out (phone w
   const layer = page.locator(`[data-layer="${LAYER}"]`);
   await layer.locator('tr[data-version="1"]').filter({ hasText: '(đang dùng)' }).waitFor();
   assert.match(await layer.locator('h3').textContent(), /Quy hoạch thử nghiệm/);
-  assert.equal(await page.getByLabel('Lớp dữ liệu').inputValue(), LAYER, 'the new layer is chosen for the next upload');
+  assert.equal(await page.getByLabel('Lớp dữ liệu', { exact: true }).inputValue(), LAYER, 'the new layer is chosen for the next upload');
 
   // A second version, to roll back from.
   r = await uploadFile(page, 'o-quy-hoach-2.geojson', jobs);
