@@ -318,3 +318,50 @@ func TestSignInRefusals(t *testing.T) {
 		t.Errorf("without a catalog: %s %s", res2.Status, body2)
 	}
 }
+
+// TestSessionOnAPI: the API takes a signed-in browser's cookie as its
+// credentials: unsafe requests need the session's CSRF token (403 without
+// it or with another session's, before anything is looked up), another
+// organisation's user is refused (403), and a request with a bearer token
+// is judged by the token alone.
+func TestSessionOnAPI(t *testing.T) {
+	e := newSessionEnv(t, nil, catalog.Options{})
+	ctx := context.Background()
+	admin := catalog.System("test")
+	if _, err := e.cat.AddVersion(ctx, admin, "quy-hoach", catalog.NewVersion{Owner: "so-xay-dung", SourceHash: strings.Repeat("a", 64)}); err != nil {
+		t.Fatal(err)
+	}
+	lan, lanInfo := e.signIn(t, "lan")
+	minh, minhInfo := e.signIn(t, "minh")
+
+	res, body := e.call(t, "GET", "/api/layers/quy-hoach", nil, lan)
+	wantStatus(t, "GET a layer signed in", res, body, http.StatusOK)
+	res, body = e.call(t, "GET", "/api/layers/quy-hoach", nil, nil)
+	wantStatus(t, "GET a layer signed out", res, body, http.StatusUnauthorized)
+
+	rb := map[string]int{"version": 1}
+	res, body = e.call(t, "POST", "/api/layers/quy-hoach/rollback", rb, lan)
+	wantStatus(t, "rollback without a CSRF token", res, body, http.StatusForbidden)
+	res, body = e.call(t, "POST", "/api/layers/quy-hoach/rollback", rb, lan, "X-CSRF-Token", minhInfo.CSRF)
+	wantStatus(t, "rollback with another session's token", res, body, http.StatusForbidden)
+	res, body = e.call(t, "POST", "/api/layers/quy-hoach/rollback", rb, minh, "X-CSRF-Token", minhInfo.CSRF)
+	wantStatus(t, "rollback by another organisation", res, body, http.StatusForbidden)
+	// The owner with the token gets past authentication: version 1 was
+	// never published, which is the catalog's conflict, not a refusal.
+	res, body = e.call(t, "POST", "/api/layers/quy-hoach/rollback", rb, lan, "X-CSRF-Token", lanInfo.CSRF)
+	if res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusUnauthorized {
+		t.Errorf("rollback by the owner with the token: %s %s", res.Status, body)
+	}
+	// An upload with the cookie and no token is refused before its body.
+	res, body = e.call(t, "POST", "/api/layers/quy-hoach/versions", nil, lan, "Content-Type", "application/geo+json")
+	wantStatus(t, "upload without a CSRF token", res, body, http.StatusForbidden)
+
+	// A bearer token needs no CSRF token, and a cookie beside it changes
+	// nothing.
+	_, tok, err := e.cat.AddToken(ctx, admin, "xa-chieng-co", false, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, body = e.call(t, "POST", "/api/layers/quy-hoach/rollback", rb, lan, "Authorization", "Bearer "+tok)
+	wantStatus(t, "rollback by another organisation's token beside the owner's cookie", res, body, http.StatusForbidden)
+}
