@@ -15,11 +15,11 @@ import (
 // principal against the resource (Principal.CanModifyLayer, CanActFor,
 // RequireAdmin), which gives 403.
 //
-// Today it accepts `Authorization: Bearer plt_<id>_<secret>` API tokens
-// (catalog.Authenticate: hashed, compared in constant time, revocable).
-// The browser's sign-in (a session cookie with CSRF protection) is to be
-// added HERE, as another branch of this function, so that every route
-// keeps one authentication path.
+// It accepts `Authorization: Bearer plt_<id>_<secret>` API tokens
+// (catalog.Authenticate: hashed, compared in constant time, revocable),
+// else the session cookie of a signed-in browser (sessionPrincipal: its
+// CSRF token on unsafe methods, 403 without it). A request with a bearer
+// token is judged by the token alone.
 //
 // It answers:
 //   - 401 (KindUnauthorized) for no credentials or bad ones (unknown,
@@ -40,7 +40,12 @@ func (s *Server) principal(r *http.Request) (catalog.Principal, error) {
 	}
 	token, ok := bearer(r)
 	if !ok {
-		return catalog.Principal{}, errorf(KindUnauthorized, "no credentials: send Authorization: Bearer <token> (plantile admin token add)")
+		// A signed-in browser: the session cookie, and on unsafe
+		// methods its CSRF token (session.go).
+		if p, has, err := s.sessionPrincipal(r); has {
+			return p, err
+		}
+		return catalog.Principal{}, errorf(KindUnauthorized, "no credentials: send Authorization: Bearer <token> (plantile admin token add), or sign in (POST %s)", RouteSession)
 	}
 	p, err := s.cat.Authenticate(r.Context(), token)
 	if err != nil {

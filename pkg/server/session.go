@@ -89,6 +89,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
 		return errorf(KindForbidden, "sign-in from another site is refused")
 	}
+	// Failed sign-ins count against the client's address as failed
+	// tokens do (auth_failures_per_minute), besides the user's lockout.
+	ip := s.clientIP(r)
+	if wait := s.authLimit.wait(ip); wait > 0 {
+		return &Err{Kind: KindTooMany, RetryAfter: wait,
+			Detail: "too many failed authentications from this address; try again later"}
+	}
 	user, password, err := readCredentials(w, r)
 	if err != nil {
 		return err
@@ -101,7 +108,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.cat.Login(r.Context(), user, password)
 	<-s.logins
 	if err != nil {
-		return s.signInFailed(w, r, user, err)
+		if catalog.ErrorKind(err) == catalog.Unauthorized {
+			s.authLimit.fail(ip)
+		}
+		return s.signInFailed(r, user, err)
 	}
 	if id, ok := sessionCookieValue(r); ok {
 		s.sessions.remove(id) // the browser's previous session, if any
@@ -118,15 +128,15 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) error {
 // signInFailed turns a refused sign-in into its answer: 401 for wrong
 // credentials (which never says whether the user exists), 429 with
 // Retry-After while the user is locked out.
-func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, user string, err error) error {
+func (s *Server) signInFailed(r *http.Request, user string, err error) error {
 	if catalog.ErrorKind(err) != catalog.Unauthorized {
 		return err
 	}
 	s.log.Info("server: sign-in refused", "user", clip(user), "remote", r.RemoteAddr)
 	if u, uerr := s.cat.User(r.Context(), user); uerr == nil && u.LockedUntil != "" {
 		if until, perr := time.Parse(time.RFC3339, u.LockedUntil); perr == nil && time.Until(until) > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(time.Until(until)/time.Second)+1))
-			return errorf(KindTooMany, "too many failed sign-ins: this user is locked until %s", until.UTC().Format(time.RFC3339))
+			return &Err{Kind: KindTooMany, RetryAfter: int(time.Until(until)/time.Second) + 1,
+				Detail: "too many failed sign-ins: this user is locked until " + until.UTC().Format(time.RFC3339)}
 		}
 	}
 	return errorf(KindUnauthorized, "wrong user name or password")

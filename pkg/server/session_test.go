@@ -365,3 +365,18 @@ func TestSessionOnAPI(t *testing.T) {
 	res, body = e.call(t, "POST", "/api/layers/quy-hoach/rollback", rb, lan, "Authorization", "Bearer "+tok)
 	wantStatus(t, "rollback by another organisation's token beside the owner's cookie", res, body, http.StatusForbidden)
 }
+
+// TestSignInRateLimit: failed sign-ins count against the client's address
+// (auth_failures_per_minute) whatever the user, as failed tokens do.
+func TestSignInRateLimit(t *testing.T) {
+	e := newSessionEnv(t, func(c *config.Config) { c.AuthFailuresPerMinute = 2 }, catalog.Options{})
+	for i, user := range []string{"lan", "minh"} {
+		res, body := e.call(t, "POST", "/api/session", map[string]string{"user": user, "password": "not the password"}, nil)
+		wantStatus(t, "wrong password "+strconv.Itoa(i+1), res, body, http.StatusUnauthorized)
+	}
+	res, body := e.call(t, "POST", "/api/session", map[string]string{"user": "lan", "password": sessionPassword}, nil)
+	wantStatus(t, "right password from a limited address", res, body, http.StatusTooManyRequests)
+	if res.Header.Get("Retry-After") == "" {
+		t.Errorf("429 without Retry-After")
+	}
+}
