@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sonla-gis/plantile/pkg/search"
+	"github.com/sonla-gis/plantile/pkg/source/geojson"
 )
 
 // RouteSearch finds features by name or code.
@@ -22,6 +22,8 @@ const (
 	MaxSearchLimit     = 100
 	// MaxSearchQuery bounds q, in characters.
 	MaxSearchQuery = 200
+	// maxPooledBody bounds the answer buffers kept for reuse.
+	maxPooledBody = 1 << 20
 )
 
 // searchHit is a hit of one layer, for merging across layers.
@@ -88,7 +90,20 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	})
 	hits = hits[:min(len(hits), lim)]
 
-	b := make([]byte, 0, 1024+512*len(hits))
+	// The body is built in a pooled buffer: at a few thousand answers a
+	// second, fresh buffers were most of the garbage, and each collection
+	// marks the whole index of a large tileset.
+	bp, _ := s.bodies.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	b := (*bp)[:0]
+	defer func() {
+		if cap(b) <= maxPooledBody {
+			*bp = b[:0]
+			s.bodies.Put(bp)
+		}
+	}()
 	b = append(b, `{"type":"FeatureCollection","query":{"q":`...)
 	b = appendJSON(b, text)
 	b = append(b, `,"folded":`...)
@@ -108,7 +123,12 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 		b = append(b, `,"geometry":null`...)
 		if l.Kind(i) != 0 {
 			fb := l.FeatureBound(i)
-			b = append(b, fmt.Sprintf(`,"bbox":[%s,%s,%s,%s]`, fmtFloat(fb.Min[0]), fmtFloat(fb.Min[1]), fmtFloat(fb.Max[0]), fmtFloat(fb.Max[1]))...)
+			b = append(b, `,"bbox":`...)
+			for k, v := range [4]float64{fb.Min[0], fb.Min[1], fb.Max[0], fb.Max[1]} {
+				b = append(b, "[,"[min(k, 1)])
+				b = strconv.AppendFloat(b, v, 'g', -1, 64)
+			}
+			b = append(b, ']')
 		}
 		b = append(b, `,"properties":{`...)
 		fields := l.Schema().Fields
@@ -116,7 +136,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 			if f > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, fields[f].Name)
+			b = geojson.AppendString(b, fields[f].Name)
 			b = append(b, ':')
 			_, v := l.Value(i, f)
 			b = appendJSON(b, v)

@@ -62,6 +62,7 @@ type Server struct {
 
 	tileRoute http.Handler // the tile route, dispatched before the router
 	recorders sync.Pool    // of *recorder
+	bodies    sync.Pool    // of *[]byte: /search answers, reused once written
 
 	publicBase string         // PublicURL without a trailing slash; "" to use each request
 	trusted    []netip.Prefix // trusted_proxies
