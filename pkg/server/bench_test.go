@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -21,14 +22,11 @@ func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(int)             {}
 
-func benchServer(b *testing.B, cacheMB int) (*server.Server, []string) {
+// serveDir loads the tilesets of dir (a tile cache of cacheBytes) and
+// returns a server of them, without access log, and its registry.
+func serveDir(b *testing.B, dir string, cacheBytes int64) (*server.Server, *server.Registry) {
 	b.Helper()
-	dir := b.TempDir()
-	w, err := servertest.WriteTileset(filepath.Join(dir, "sonla.mbtiles"), servertest.Spec{MinZoom: 10, MaxZoom: 14, Version: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	reg := server.NewRegistry(dir, server.RegistryOptions{CacheBytes: int64(cacheMB) << 20, Logger: slog.New(slog.DiscardHandler)})
+	reg := server.NewRegistry(dir, server.RegistryOptions{CacheBytes: cacheBytes, Logger: slog.New(slog.DiscardHandler)})
 	b.Cleanup(func() { reg.Close() })
 	if err := reg.Reload(context.Background()); err != nil {
 		b.Fatal(err)
@@ -39,6 +37,28 @@ func benchServer(b *testing.B, cacheMB int) (*server.Server, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return srv, reg
+}
+
+// serveBenchTiles serves the tilesets of PLANTILE_BENCH_TILES (a
+// directory of .mbtiles with stored features, as cmd/bench/query.sh and
+// search.sh build), skipping the benchmark without it.
+func serveBenchTiles(b *testing.B) (*server.Server, *server.Registry) {
+	dir := os.Getenv("PLANTILE_BENCH_TILES")
+	if dir == "" {
+		b.Skip("PLANTILE_BENCH_TILES is not set")
+	}
+	return serveDir(b, dir, 0)
+}
+
+func benchServer(b *testing.B, cacheMB int) (*server.Server, []string) {
+	b.Helper()
+	dir := b.TempDir()
+	w, err := servertest.WriteTileset(filepath.Join(dir, "sonla.mbtiles"), servertest.Spec{MinZoom: 10, MaxZoom: 14, Version: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, _ := serveDir(b, dir, int64(cacheMB)<<20)
 	var paths []string
 	for _, t := range w.Tiles {
 		paths = append(paths, "/tiles/sonla/"+itoa(int(t.Z))+"/"+itoa(int(t.X))+"/"+itoa(int(t.Y))+".pbf")

@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"context"
-	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -10,9 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/sonla-gis/plantile/pkg/config"
 	"github.com/sonla-gis/plantile/pkg/index"
-	"github.com/sonla-gis/plantile/pkg/server"
 )
 
 // BenchmarkQueryHandler answers /query/point and /query/bbox (500 m x
@@ -22,21 +18,7 @@ import (
 // cmd/bench/query.sh builds; skipped without it). It shows what the HTTP
 // side of query.sh spends in plantile's own code.
 func BenchmarkQueryHandler(b *testing.B) {
-	dir := os.Getenv("PLANTILE_BENCH_TILES")
-	if dir == "" {
-		b.Skip("PLANTILE_BENCH_TILES is not set")
-	}
-	reg := server.NewRegistry(dir, server.RegistryOptions{Logger: slog.New(slog.DiscardHandler)})
-	b.Cleanup(func() { reg.Close() })
-	if err := reg.Reload(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.AccessLog = false
-	srv, err := server.New(server.Options{Config: cfg, Tilesets: reg, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv, reg := serveBenchTiles(b)
 	var l *index.Layer
 	for _, ts := range reg.List() {
 		for _, tl := range ts.Layers() {
@@ -46,7 +28,7 @@ func BenchmarkQueryHandler(b *testing.B) {
 		}
 	}
 	if l == nil || l.Len() == 0 {
-		b.Fatalf("%s: no tileset with stored features", dir)
+		b.Fatalf("%s: no tileset with stored features", os.Getenv("PLANTILE_BENCH_TILES"))
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 9, 64) }

@@ -1,15 +1,9 @@
 package server_test
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"testing"
-
-	"github.com/sonla-gis/plantile/pkg/config"
-	"github.com/sonla-gis/plantile/pkg/server"
 )
 
 // BenchmarkSearchHandler answers /search (limit 10) through the router and
@@ -20,21 +14,7 @@ import (
 // CPU and the allocations per request of search.sh's HTTP side, which set
 // how often the collector runs.
 func BenchmarkSearchHandler(b *testing.B) {
-	dir := os.Getenv("PLANTILE_BENCH_TILES")
-	if dir == "" {
-		b.Skip("PLANTILE_BENCH_TILES is not set")
-	}
-	reg := server.NewRegistry(dir, server.RegistryOptions{Logger: slog.New(slog.DiscardHandler)})
-	b.Cleanup(func() { reg.Close() })
-	if err := reg.Reload(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	cfg := config.Default()
-	cfg.AccessLog = false
-	srv, err := server.New(server.Options{Config: cfg, Tilesets: reg, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv, _ := serveBenchTiles(b)
 	for _, bc := range []struct {
 		name    string
 		queries []string
