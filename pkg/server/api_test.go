@@ -634,3 +634,19 @@ func TestAPICloseFailsJobsInFlight(t *testing.T) {
 		t.Errorf("upload after Close: %d %s", res.StatusCode, body)
 	}
 }
+
+// TestAPIAdminNetworks: with api_admin_networks set, an admin token from
+// elsewhere is refused (403) while organisation tokens work as before.
+func TestAPIAdminNetworks(t *testing.T) {
+	e := newAPIEnv(t, func(c *config.Config) { c.APIAdminNetworks = []string{"192.0.2.0/24"} })
+	if res, b := e.do(t, "GET", "/api/layers", e.admin, "", nil); res.StatusCode != 403 || !strings.Contains(string(b), "api_admin_networks") {
+		t.Errorf("admin token from loopback: %d %s", res.StatusCode, b)
+	}
+	if res, b := e.do(t, "GET", "/api/layers", e.a, "", nil); res.StatusCode != 200 {
+		t.Errorf("organisation token: %d %s", res.StatusCode, b)
+	}
+	e2 := newAPIEnv(t, func(c *config.Config) { c.APIAdminNetworks = []string{"127.0.0.0/8", "::1"} })
+	if res, b := e2.do(t, "GET", "/api/layers", e2.admin, "", nil); res.StatusCode != 200 {
+		t.Errorf("admin token from an allowed network: %d %s", res.StatusCode, b)
+	}
+}
