@@ -82,13 +82,16 @@ lint: deps-build ## gofmt -s and go vet must be silent
 	$(GO) vet ./...
 
 # Packages whose concurrency (hot reload, caches, shared indexes) is tested
-# again under the race detector by `make test`.
+# again under the race detector by `make test`, and the end-to-end test of
+# uploads and rollbacks under read load (serve, catalog, publish together).
 RACE_PKGS := ./pkg/server/... ./pkg/index/...
+RACE_E2E  := '^TestUploadsUnderLoad$$'
 
 .PHONY: test
 test: deps-test lint build ## install what is missing and run every test (Go, fuzz corpora, browser)
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
+	$(GO) test -race -count=1 -timeout 10m -run $(RACE_E2E) ./cmd/plantile
 	cd web && PLANTILE_BIN=$(CURDIR)/$(BIN) npm test
 
 .PHONY: soak
