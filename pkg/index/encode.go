@@ -98,12 +98,42 @@ func (l *Layer) AppendPropertiesJSON(b []byte, i int) []byte {
 		if f > 0 {
 			b = append(b, ',')
 		}
-		b = geojson.AppendString(b, l.schema.Fields[f].Name)
-		b = append(b, ':')
-		c := &l.cols[f]
-		b = geojson.AppendValue(b, c.dict[c.vals[i]])
+		b = l.appendProperty(b, i, f)
 	}
 	return append(b, '}')
+}
+
+// AppendSelectedPropertiesJSON is AppendPropertiesJSON for the fields
+// (schema indexes) given, in their order; nil means every field.
+func (l *Layer) AppendSelectedPropertiesJSON(b []byte, i int, fields []int) []byte {
+	if fields == nil {
+		return l.AppendPropertiesJSON(b, i)
+	}
+	b = append(b, '{')
+	for k, f := range fields {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = l.appendProperty(b, i, f)
+	}
+	return append(b, '}')
+}
+
+// appendProperty appends "name":value of field f of feature i.
+func (l *Layer) appendProperty(b []byte, i, f int) []byte {
+	b = geojson.AppendString(b, l.schema.Fields[f].Name)
+	b = append(b, ':')
+	c := &l.cols[f]
+	return geojson.AppendValue(b, c.dict[c.vals[i]])
+}
+
+// AppendIDText appends feature i's id as text (FeatureIDText) without
+// allocating.
+func (l *Layer) AppendIDText(b []byte, i int) []byte {
+	if l.idKind == IDString {
+		return append(b, l.strIDs[i]...)
+	}
+	return strconv.AppendUint(b, l.ids[i], 10)
 }
 
 // AppendFeatureJSON appends feature i as a GeoJSON Feature object: id,

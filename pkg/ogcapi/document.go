@@ -317,6 +317,9 @@ type Page struct {
 	Offset, Limit int
 	Returned      int // features on this page
 	Matched       int // features matching in all; -1 when not counted
+	// Version, when set, is the version of the collection that answered:
+	// the page links (self, alternate, next, prev) carry it as v=.
+	Version string
 }
 
 // FeatureID formats a feature id for a URL path.
@@ -373,6 +376,11 @@ func (s Service) ItemsLinks(id string, q url.Values, p Page) []Link {
 			}
 		}
 		v.Set(ParamLimit, strconv.Itoa(p.Limit))
+		if p.Version != "" {
+			v.Set(ParamVersion, p.Version)
+		} else {
+			delete(v, ParamVersion)
+		}
 		if offset > 0 {
 			v.Set(ParamOffset, strconv.Itoa(offset))
 		}

@@ -38,18 +38,23 @@ func (s Service) OpenAPI(cis []CollectionInfo) map[string]any {
 			m{"type": "array", "items": m{"type": "string"}}),
 		"sortby": query(ParamSortBy, "Sort keys, comma-separated, each prefixed with + (ascending, default) or - (descending).",
 			m{"type": "array", "items": m{"type": "string", "pattern": `[+-]?[^,]+`}}),
+		"v": query(ParamVersion, "The version of the collection the paging started on (page links carry it); a version no longer served is a 409: start again from the first page.",
+			m{"type": "string"}),
 		"f": query(ParamF, "The response format.", m{"type": "string", "enum": []string{"json", "html"}}),
 		"collectionId": m{"name": "collectionId", "in": "path", "required": true,
 			"description": "The collection id.", "schema": m{"type": "string"}},
 		"featureId": m{"name": "featureId", "in": "path", "required": true,
 			"description": "The feature id.", "schema": m{"type": "string"}},
 	}
+	// v is a scalar: explode true says the same and keeps QGIS from
+	// reading it as a property (below).
+	params["v"].(m)["explode"] = true
 	// QGIS reads every form/explode=false query parameter of a
 	// collection's items path, other than the standard ones it knows, as a
 	// property; so the per-collection paths list only those it knows, the
 	// properties, and offset with explode true (a scalar: the same thing).
 	itemsParams := func(perCollection bool) []any {
-		names := []string{"limit", "offset", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs", "properties", "sortby", "f"}
+		names := []string{"limit", "offset", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs", "properties", "sortby", "v", "f"}
 		if perCollection {
 			names = []string{"limit", "bbox", "bbox-crs", "crs", "filter", "filter-lang", "filter-crs"}
 		}

@@ -28,6 +28,11 @@ const (
 	ParamSortBy     = "sortby"
 	ParamDatetime   = "datetime"
 	ParamF          = "f"
+	// ParamVersion is the version of the collection a page was answered
+	// from: every page link carries it, so that paging never crosses a
+	// hot swap unnoticed (the server refuses a version it no longer
+	// serves). The tile URLs of TileJSON use the same name.
+	ParamVersion = "v"
 )
 
 // ItemsParams returns the parameters of /collections/{id}/items that are
@@ -35,7 +40,7 @@ const (
 // one.
 func ItemsParams() []string {
 	return []string{ParamLimit, ParamOffset, ParamBBox, ParamBBoxCRS, ParamCRS,
-		ParamFilter, ParamFilterLang, ParamFilterCRS, ParamProperties, ParamSortBy, ParamDatetime, ParamF}
+		ParamFilter, ParamFilterLang, ParamFilterCRS, ParamProperties, ParamSortBy, ParamDatetime, ParamF, ParamVersion}
 }
 
 // MaxOffset bounds offset so that offset+limit never overflows an int32

@@ -63,8 +63,9 @@ func qvalue(params string) float64 {
 
 // etagMatch reports whether an If-None-Match header (all its field lines)
 // matches etag, using the weak comparison RFC 9110 prescribes for
-// If-None-Match: W/"x" matches "x".
+// If-None-Match: W/"x" matches "x", either way round.
 func etagMatch(values []string, etag string) bool {
+	etag = strings.TrimPrefix(etag, "W/")
 	for _, v := range values {
 		for v != "" {
 			v = strings.TrimLeft(v, " \t,")

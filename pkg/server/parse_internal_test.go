@@ -148,6 +148,11 @@ func TestETagMatch(t *testing.T) {
 			if got := etagMatch(tt.header, e); got != tt.want {
 				t.Errorf("etagMatch(%q) = %v, want %v", tt.header, got, tt.want)
 			}
+			// A weak tag of the server (versionETag's) compares the same
+			// way: If-None-Match uses the weak comparison.
+			if got := etagMatch(tt.header, "W/"+e); got != tt.want {
+				t.Errorf("etagMatch(%q, weak) = %v, want %v", tt.header, got, tt.want)
+			}
 		})
 	}
 }

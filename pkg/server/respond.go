@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -14,34 +16,101 @@ import (
 // Vary on the forwarding headers unless a public URL is configured.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, contentType string, v any) error {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keep {z}, & and < readable in URLs
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("server: encode json: %w", err)
+	if err := encodeJSON(&buf, v); err != nil {
+		return err
 	}
 	return s.writeBody(w, r, contentType, buf.Bytes())
 }
 
+// encodeJSON writes v as indented JSON, {z}, & and < kept readable in
+// URLs.
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("server: encode json: %w", err)
+	}
+	return nil
+}
+
+// writeBody answers with body, a strong ETag of its bytes and 304 when
+// If-None-Match matches.
 func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, contentType string, body []byte) error {
+	if s.notModified(w, r, etagOf(body, "")) {
+		return nil
+	}
+	return s.writeTagged(w, r, contentType, body)
+}
+
+// notModified sets the validator headers of a response (ETag,
+// Cache-Control, Vary) and, when If-None-Match matches etag, answers 304
+// and returns true.
+func (s *Server) notModified(w http.ResponseWriter, r *http.Request, etag string) bool {
 	h := w.Header()
-	etag := etagOf(body, "")
-	h.Set("Etag", etag)
-	h.Set("Cache-Control", "no-cache")
+	h["Etag"] = []string{etag}
+	h["Cache-Control"] = s.hdrNoCache
 	if s.publicBase == "" {
-		h.Add("Vary", "Forwarded, X-Forwarded-Proto, X-Forwarded-Host")
+		h["Vary"] = append(h["Vary"], s.hdrVaryFwd...)
 	}
 	if etagMatch(r.Header["If-None-Match"], etag) {
 		w.WriteHeader(http.StatusNotModified)
-		return nil
+		return true
 	}
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	return false
+}
+
+// writeTagged answers 200 with body, after notModified set the
+// validators.
+func (s *Server) writeTagged(w http.ResponseWriter, r *http.Request, contentType string, body []byte) error {
+	h := w.Header()
+	h["Content-Type"] = []string{contentType}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
 	return nil
+}
+
+// versionETag is the weak entity tag of a response that is a function of
+// the versions that answer it (tileset=version, as Plantile-Version
+// says), the request (path, query, the base URL of its links) and
+// variant (the negotiated format), for this server process: a version is
+// immutable, so the same request to the same versions gets an equivalent
+// answer (the OGC timeStamp aside, hence weak), and the tag costs a hash
+// of the request instead of a hash of the body. It is computed before the
+// query runs, so that a 304 costs no query at all. The seeds are drawn
+// per process: configuration and styles, which also shape answers, are
+// read at start, and a restart changes every tag.
+func (s *Server) versionETag(r *http.Request, versions, base, variant string) string {
+	var buf [2 + 32 + 2]byte
+	b := append(buf[:0], 'W', '/', '"')
+	for _, seed := range s.etagSeeds {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		h.WriteString(versions)
+		h.WriteByte(0)
+		h.WriteString(r.URL.Path)
+		h.WriteByte(0)
+		h.WriteString(r.URL.RawQuery)
+		h.WriteByte(0)
+		h.WriteString(base)
+		h.WriteByte(0)
+		h.WriteString(variant)
+		b = appendHex64(b, h.Sum64())
+	}
+	b = append(b, '"')
+	return string(b)
+}
+
+// appendHex64 appends v as 16 lower-case hex digits.
+func appendHex64(b []byte, v uint64) []byte {
+	const hex = "0123456789abcdef"
+	for sh := 60; sh >= 0; sh -= 4 {
+		b = append(b, hex[v>>uint(sh)&0xf])
+	}
+	return b
 }
 
 // BaseURL returns the absolute URL the client reached the server at,

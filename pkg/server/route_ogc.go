@@ -299,18 +299,30 @@ func (s *Server) ogcTransformer(c ogcapi.CRS) (*ogcapi.Transformer, func(), erro
 // writeOGC answers with v as JSON of the given media type, or renders it
 // as HTML with render.
 func (s *Server) writeOGC(w http.ResponseWriter, r *http.Request, f ogcapi.Format, mediaType string, v any, render func(*ogcapi.HTML, *bytes.Buffer) error) error {
+	body, contentType, err := s.renderOGC(f, mediaType, v, render)
+	if err != nil {
+		return err
+	}
+	return s.writeBody(w, r, contentType, body)
+}
+
+// renderOGC returns the body and content type writeOGC sends.
+func (s *Server) renderOGC(f ogcapi.Format, mediaType string, v any, render func(*ogcapi.HTML, *bytes.Buffer) error) ([]byte, string, error) {
+	var buf bytes.Buffer
 	if f == ogcapi.FormatHTML && render != nil {
 		h, err := s.ogcHTML()
 		if err != nil {
-			return err
+			return nil, "", err
 		}
-		var buf bytes.Buffer
 		if err := render(h, &buf); err != nil {
-			return err
+			return nil, "", err
 		}
-		return s.writeBody(w, r, "text/html; charset=utf-8", buf.Bytes())
+		return buf.Bytes(), "text/html; charset=utf-8", nil
 	}
-	return s.writeJSON(w, r, mediaType, v)
+	if err := encodeJSON(&buf, v); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), mediaType, nil
 }
 
 // versions sets the Plantile-Version header: tileset=version for every

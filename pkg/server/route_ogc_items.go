@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -15,6 +18,7 @@ import (
 	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/ogcapi"
 	"github.com/sonla-gis/plantile/pkg/ogcapi/cql2"
+	"github.com/sonla-gis/plantile/pkg/source/geojson"
 )
 
 // layerDict lets cql2 compare dictionary codes instead of values, on the
@@ -247,6 +251,12 @@ func (s *Server) responseTransformer(c ogcapi.CRS) (*ogcapi.Transformer, func(),
 // handleOGCItems answers /ogc/collections/{collectionId}/items: a page of
 // the features matching the query, with numberMatched, numberReturned and
 // next/prev links, in GeoJSON or HTML, in the crs asked for.
+//
+// Page links carry v= (the version that answered): a request naming a
+// version the collection no longer has is a 409, so that a client paging
+// through a hot swap never joins pages of two versions; it starts again
+// from the first page (a URL without v=). Its ETag is versionETag's,
+// checked before the query runs.
 func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f, err := ogcapi.NegotiateFormat(q.Get(ogcapi.ParamF), r.Header.Get("Accept"))
@@ -258,9 +268,22 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l := c.l
+	if v := q.Get(ogcapi.ParamVersion); v != "" && v != c.ts.Version() {
+		return errorf(KindConflict, "v: collection %s is no longer at version %q (now %q): the pages of that version are gone; start again from the first page, without v", c.id, clip(v), c.ts.Version())
+	}
 	req, err := s.parseItems(r, l)
 	if err != nil {
 		return err
+	}
+	version := c.ts.Name + "=" + c.ts.Version()
+	w.Header()[VersionHeader] = []string{version}
+	w.Header()["Content-Crs"] = []string{req.crs.ContentCrs()}
+	if q.Get(ogcapi.ParamF) == "" {
+		w.Header()["Vary"] = append(w.Header()["Vary"], "Accept")
+	}
+	base := s.BaseURL(r)
+	if s.notModified(w, r, s.versionETag(r, version, base, formatName(f))) {
+		return nil
 	}
 	idx, all, err := match(r, l, req)
 	if err != nil {
@@ -278,40 +301,119 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer put()
 	fields, names := fieldsOf(l, req.props)
-	fs := make([]ogcapi.Feature, 0, to-from)
-	for k := from; k < to; k++ {
-		i := k
-		if !all {
-			i = idx[k]
-		}
-		ft, err := ogcFeature(l, i, fields, t)
-		if err != nil {
-			return &ogcapi.ParamError{Param: ogcapi.ParamCRS, Reason: fmt.Sprintf("feature %v cannot be transformed to %s", l.FeatureID(i), req.crs.URI), Err: err}
-		}
-		fs = append(fs, ft)
-	}
 	svc := s.ogcService(r)
-	fc := svc.FeatureCollection(c.id, q, ogcapi.Page{Offset: req.offset, Limit: req.limit, Returned: len(fs), Matched: matched}, fs, time.Now())
-	versions(w, []ogcCollection{c})
-	w.Header().Set("Content-Crs", req.crs.ContentCrs())
-	if f == ogcapi.FormatHTML {
-		return s.writeOGC(w, r, f, "", nil, func(h *ogcapi.HTML, b *bytes.Buffer) error {
-			return h.Items(b, svc, svc.Collection(s.ogcInfo(c)), fc, names)
-		})
+	page := ogcapi.Page{Offset: req.offset, Limit: req.limit, Returned: to - from, Matched: matched, Version: c.ts.Version()}
+	at := func(k int) int {
+		if all {
+			return k
+		}
+		return idx[k]
 	}
-	return s.writeCompactJSON(w, r, ogcapi.MediaGeoJSON, fc)
+	if f == ogcapi.FormatHTML {
+		fs := make([]ogcapi.Feature, 0, to-from)
+		for k := from; k < to; k++ {
+			ft, err := ogcFeature(l, at(k), fields, t)
+			if err != nil {
+				return transformError(l, at(k), req.crs, err)
+			}
+			fs = append(fs, ft)
+		}
+		fc := svc.FeatureCollection(c.id, q, page, fs, time.Now())
+		h, err := s.ogcHTML()
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := h.Items(&buf, svc, svc.Collection(s.ogcInfo(c)), fc, names); err != nil {
+			return err
+		}
+		return s.writeTagged(w, r, "text/html; charset=utf-8", buf.Bytes())
+	}
+	bp := pageBuffers.Get().(*[]byte)
+	defer putPageBuffer(bp)
+	b := append((*bp)[:0], `{"type":"FeatureCollection","features":[`...)
+	// Each feature's self link: the collection's items path, then its id.
+	self := append([]byte(svc.BaseURL), "/collections/"...)
+	self = append(self, url.PathEscape(c.id)...)
+	self = append(self, "/items/"...)
+	var g orb.Geometry
+	for k := from; k < to; k++ {
+		i := at(k)
+		if k > from {
+			b = append(b, ',')
+		}
+		b = append(b, `{"type":"Feature","id":`...)
+		b = l.AppendIDJSON(b, i)
+		b = append(b, `,"geometry":`...)
+		switch {
+		case t == nil:
+			b = l.AppendGeometryJSON(b, i)
+		case l.Kind(i) == index.KindNone:
+			b = append(b, "null"...)
+		default:
+			if g, err = t.Forward(l.Geometry(i)); err != nil {
+				return transformError(l, i, req.crs, err)
+			}
+			b = geojson.AppendGeometry(b, g)
+		}
+		b = append(b, `,"properties":`...)
+		b = l.AppendSelectedPropertiesJSON(b, i, req.props)
+		b = append(b, `,"links":[{"href":`...)
+		n := len(self)
+		self = appendPathID(self, l, i)
+		b = geojson.AppendString(b, string(self))
+		self = self[:n]
+		b = append(b, `,"rel":"self","type":"application/geo+json"}]}`...)
+	}
+	b = append(b, `],"numberMatched":`...)
+	b = strconv.AppendInt(b, int64(matched), 10)
+	b = append(b, `,"numberReturned":`...)
+	b = strconv.AppendInt(b, int64(page.Returned), 10)
+	b = append(b, `,"timeStamp":"`...)
+	b = time.Now().UTC().AppendFormat(b, time.RFC3339)
+	b = append(b, `","links":`...)
+	links, err := json.Marshal(svc.ItemsLinks(c.id, q, page))
+	if err != nil {
+		return fmt.Errorf("server: encode links: %w", err)
+	}
+	b = append(b, links...)
+	b = append(b, "}\n"...)
+	*bp = b
+	return s.writeTagged(w, r, ogcapi.MediaGeoJSON, b)
 }
 
-// writeCompactJSON is writeJSON without indentation, for pages of up to
-// ogc_max_limit features.
-func (s *Server) writeCompactJSON(w http.ResponseWriter, r *http.Request, contentType string, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("server: encode json: %w", err)
+// pageBuffers holds the buffers items pages are written into: a page is
+// tens of kilobytes, written in full before it is sent.
+var pageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// putPageBuffer gives a buffer back to pageBuffers, unless a large page
+// grew it beyond what is worth keeping.
+func putPageBuffer(bp *[]byte) {
+	if cap(*bp) <= 1<<20 {
+		pageBuffers.Put(bp)
 	}
-	return s.writeBody(w, r, contentType, buf.Bytes())
+}
+
+// formatName names a response format for versionETag.
+func formatName(f ogcapi.Format) string {
+	if f == ogcapi.FormatHTML {
+		return "html"
+	}
+	return "json"
+}
+
+// appendPathID appends feature i's id as a URL path segment.
+func appendPathID(b []byte, l *index.Layer, i int) []byte {
+	if l.IDKind() == index.IDString {
+		return append(b, url.PathEscape(l.FeatureIDText(i))...)
+	}
+	return l.AppendIDText(b, i)
+}
+
+// transformError is the error of a feature that cannot be transformed to
+// the response CRS.
+func transformError(l *index.Layer, i int, c ogcapi.CRS, err error) error {
+	return &ogcapi.ParamError{Param: ogcapi.ParamCRS, Reason: fmt.Sprintf("feature %v cannot be transformed to %s", l.FeatureID(i), c.URI), Err: err}
 }
 
 // handleOGCItem answers /ogc/collections/{collectionId}/items/{featureId}:
@@ -335,6 +437,14 @@ func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	versions(w, []ogcCollection{c})
+	w.Header().Set("Content-Crs", outCRS.ContentCrs())
+	if r.URL.Query().Get(ogcapi.ParamF) == "" {
+		w.Header().Add("Vary", "Accept")
+	}
+	if s.notModified(w, r, s.versionETag(r, c.ts.Name+"="+c.ts.Version(), s.BaseURL(r), formatName(f))) {
+		return nil
+	}
 	t, put, err := s.responseTransformer(outCRS)
 	if err != nil {
 		return err
@@ -347,9 +457,11 @@ func (s *Server) handleOGCItem(w http.ResponseWriter, r *http.Request) error {
 	}
 	svc := s.ogcService(r)
 	ft.Links = svc.FeatureLinks(c.id, ft.ID)
-	versions(w, []ogcCollection{c})
-	w.Header().Set("Content-Crs", outCRS.ContentCrs())
-	return s.writeOGC(w, r, f, ogcapi.MediaGeoJSON, ft, func(h *ogcapi.HTML, b *bytes.Buffer) error {
+	body, contentType, err := s.renderOGC(f, ogcapi.MediaGeoJSON, ft, func(h *ogcapi.HTML, b *bytes.Buffer) error {
 		return h.Feature(b, svc, svc.Collection(s.ogcInfo(c)), ft, names)
 	})
+	if err != nil {
+		return err
+	}
+	return s.writeTagged(w, r, contentType, body)
 }

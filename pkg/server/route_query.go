@@ -309,6 +309,9 @@ func (s *Server) handleQueryPoint(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if s.queryNotModified(w, r, targets) {
+		return nil
+	}
 	res := queryResult{limit: lim}
 	for _, t := range targets {
 		var hits []int
@@ -343,6 +346,9 @@ func (s *Server) handleQueryBBox(w http.ResponseWriter, r *http.Request) error {
 	targets, err := s.targets(q)
 	if err != nil {
 		return err
+	}
+	if s.queryNotModified(w, r, targets) {
+		return nil
 	}
 	res := queryResult{limit: lim}
 	for _, t := range targets {
@@ -399,10 +405,9 @@ func (s *Server) bbox(v string, c queryCRS) (orb.Bound, error) {
 
 // queryResult collects the features of an answer, layer by layer.
 type queryResult struct {
-	limit    int
-	matched  int
-	layers   []queryLayer
-	versions []string // tileset=version, once per tileset
+	limit   int
+	matched int
+	layers  []queryLayer
 }
 
 type queryLayer struct {
@@ -417,10 +422,6 @@ func (r *queryResult) add(t queryTarget, hits []int) {
 	room := r.limit
 	for _, l := range r.layers {
 		room -= len(l.hits)
-	}
-	v := t.ts.Name + "=" + t.ts.Version()
-	if !slices.Contains(r.versions, v) {
-		r.versions = append(r.versions, v)
 	}
 	r.layers = append(r.layers, queryLayer{t: t, hits: hits[:min(len(hits), max(room, 0))], n: len(hits)})
 }
@@ -514,8 +515,25 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryR
 		}
 	}
 	b = append(b, "]}\n"...)
-	w.Header().Set(VersionHeader, strings.Join(res.versions, ", "))
-	return s.writeBody(w, r, MediaTypeGeoJSON, b)
+	return s.writeTagged(w, r, MediaTypeGeoJSON, b)
+}
+
+// queryNotModified sets the Plantile-Version header of a query's answer
+// (tileset=version of every tileset looked in) and its validators: the
+// answer is a function of the request and those versions, so its ETag is
+// versionETag's, and a matching If-None-Match is a 304 before any query
+// runs.
+func (s *Server) queryNotModified(w http.ResponseWriter, r *http.Request, targets []queryTarget) bool {
+	var vs []string
+	for _, t := range targets {
+		v := t.ts.Name + "=" + t.ts.Version()
+		if !slices.Contains(vs, v) {
+			vs = append(vs, v)
+		}
+	}
+	versions := strings.Join(vs, ", ")
+	w.Header()[VersionHeader] = []string{versions}
+	return s.notModified(w, r, s.versionETag(r, versions, "", ""))
 }
 
 // appendJSON appends v as JSON. Values come from the index (strings,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -78,7 +79,10 @@ type Server struct {
 	hdrVaryTile  []string
 	hdrMVT       []string
 	hdrGzip      []string
-	codes        [600]string // status codes as metric labels
+	hdrNoCache   []string        // Cache-Control of documents
+	hdrVaryFwd   []string        // Vary of documents whose links follow the request
+	codes        [600]string     // status codes as metric labels
+	etagSeeds    [2]maphash.Seed // versionETag's, drawn at New
 
 	sessions *sessionStore // session_store.go
 	logins   chan struct{} // one token per password check running
@@ -158,6 +162,9 @@ func New(opts Options) (*Server, error) {
 	s.hdrTileCache = []string{"public, max-age=" + strconv.Itoa(int(opts.Config.MaxAge/time.Second))}
 	s.hdrImmutable = []string{"public, max-age=31536000, immutable"}
 	s.hdrMVT, s.hdrGzip = []string{MediaTypeMVT}, []string{"gzip"}
+	s.hdrNoCache = []string{"no-cache"}
+	s.hdrVaryFwd = []string{"Forwarded, X-Forwarded-Proto, X-Forwarded-Host"}
+	s.etagSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	if s.cors.any {
 		s.hdrVaryTile = []string{"Accept-Encoding"}
 	} else {
