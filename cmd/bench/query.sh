@@ -2,7 +2,8 @@
 # cmd/bench/query.sh: "what is planned here?" point queries and 500 m x
 # 500 m bbox pages (100 features as GeoJSON, by id) on the benchmark
 # parcels, answered in the same run by PostGIS through pgbench custom
-# scripts, by `plantile serve` over HTTP driven by wrk (/query/point and
+# scripts, by `plantile serve` over HTTP driven by wrk (/query/point, the
+# OGC API items page /ogc/collections/parcels/items?bbox=...&limit=100 and
 # /query/bbox), and by pkg/index in-process (BenchmarkQuery). Prints
 # queries/s, p99 and queries per CPU-second of each, the HTTP/PostGIS and
 # in-process/PostGIS ratios, the served index's load time and its memory
@@ -18,10 +19,14 @@
 # them (the time to /readyz is the load time); wrk at CLIENTS connections
 # on loopback, a Lua script picking uniformly among the same places as
 # pgbench (exported from PostGIS's places table): /query/point with
-# tolerance=0 (ST_Intersects) and /query/bbox with limit=100 (features in
-# id order; its answer also lists the layer's schema and match count,
-# which PostGIS's does not). Before measuring, the number of matches of
-# both routes is checked against PostGIS at 50 places.
+# tolerance=0 (ST_Intersects); the issue's bbox pages, OGC API items
+# pages (f=json, limit=100, bbox: GeoJSON features in id order with
+# links, numberMatched and numberReturned); and /query/bbox with
+# limit=100 (the same features; its answer also lists the layer's schema
+# and match count). Before measuring, the number of matches of every
+# route is checked against PostGIS at 50 places. wrk keeps its
+# connections alive and sends no Accept-Encoding (plantile compresses no
+# JSON anyway).
 #
 # PostGIS side: a throwaway PostgreSQL 15 cluster (unix socket in a temp
 # dir, no TCP; run as the postgres user when root), the parcels loaded with
@@ -231,6 +236,8 @@ for n in $COUNTS; do
 		  local path
 		  if mode == "bbox" then
 		    path = string.format("/query/bbox?layers=parcels&limit=100&bbox=%.9f,%.9f,%.9f,%.9f", x - $dx, y - $dy, x + $dx, y + $dy)
+		  elseif mode == "items" then
+		    path = string.format("/ogc/collections/parcels/items?f=json&limit=100&bbox=%.9f,%.9f,%.9f,%.9f", x - $dx, y - $dy, x + $dx, y + $dy)
 		  else
 		    path = string.format("/query/point?layers=parcels&tolerance=0&lon=%s&lat=%s", xs[k], ys[k])
 		  end
@@ -239,6 +246,7 @@ for n in $COUNTS; do
 	LUA
 	sed 's/^local mode = .*/local mode = "point"/' "$work/point.lua" >"$work/wrk-point.lua"
 	sed 's/^local mode = .*/local mode = "bbox"/' "$work/point.lua" >"$work/wrk-bbox.lua"
+	sed 's/^local mode = .*/local mode = "items"/' "$work/point.lua" >"$work/wrk-items.lua"
 	# plantile must find what PostGIS finds (numberMatched), at 50 places.
 	psqlc -F ' ' -c "SELECT x, y,
 		(SELECT count(*) FROM parcels WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(x, y), 4326))),
@@ -250,6 +258,8 @@ for n in $COUNTS; do
 		bb=$(awk -v x="$x" -v y="$y" -v dx="$dx" -v dy="$dy" 'BEGIN { printf "%.9f,%.9f,%.9f,%.9f", x - dx, y - dy, x + dx, y + dy }')
 		got=$(curl -fs "http://127.0.0.1:$pport/query/bbox?layers=parcels&limit=100&bbox=$bb" | grep -o '"numberMatched":[0-9]*' | cut -d: -f2)
 		[ "$got" = "$nb" ] || { echo "query.sh: /query/bbox at $bb matched ${got:-nothing}, PostGIS $nb" >&2; exit 1; }
+		got=$(curl -fs "http://127.0.0.1:$pport/ogc/collections/parcels/items?f=json&limit=100&bbox=$bb" | grep -o '"numberMatched":[0-9]*' | cut -d: -f2)
+		[ "$got" = "$nb" ] || { echo "query.sh: OGC items at $bb matched ${got:-nothing}, PostGIS $nb" >&2; exit 1; }
 	done <"$work/check.txt"
 
 	wrkrun() { # wrkrun SCRIPT: prints "rps p99_ms queries_per_cpu_second"
@@ -268,6 +278,8 @@ for n in $COUNTS; do
 	}
 	res=$(wrkrun "$work/wrk-point.lua")
 	read -r hptps hpp99 hpcpu <<<"$res"
+	res=$(wrkrun "$work/wrk-items.lua")
+	read -r hitps hip99 hicpu <<<"$res"
 	res=$(wrkrun "$work/wrk-bbox.lua")
 	read -r hbtps hbp99 hbcpu <<<"$res"
 	kill "$ppid"
@@ -289,17 +301,19 @@ for n in $COUNTS; do
 		"$(awk -v a="$ts0" -v b="$ts1" 'BEGIN { print b - a }')" $((rss_kb / 1024))
 	printf 'served index memory: %.0f B/feature (coordinates %.0f B/feature; goal <= 2x coordinates + 64 = %.0f B)\n' "$mem" "$raw" "$goal"
 	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
-	printf '%-7s %-16s %-12s %10s %8s %10s %8s %10s\n' parcels query side "q/s" "p99 ms" "q/CPU-s" "q/s:PG" "CPU-s:PG"
-	row() { printf '%-7s %-16s %-12s %10.0f %8s %10.0f %8s %10s\n' "$human" "$1" "$2" "$3" "$4" "$5" "$6" "$7"; }
+	printf '%-7s %-16s %-15s %10s %8s %10s %8s %10s\n' parcels query side "q/s" "p99 ms" "q/CPU-s" "q/s:PG" "CPU-s:PG"
+	row() { printf '%-7s %-16s %-15s %10.0f %8s %10.0f %8s %10s\n' "$human" "$1" "$2" "$3" "$4" "$5" "$6" "$7"; }
 	row point PostGIS "$ptps" "$pp99" "$pcpu" - -
 	row point "HTTP" "$hptps" "$hpp99" "$hpcpu" "$(ratio "$hptps" "$ptps")" "$(ratio "$hpcpu" "$pcpu")"
 	row point in-process "$gp" - "$gpc" "$(ratio "$gp" "$ptps")" "$(ratio "$gpc" "$pcpu")"
 	row "bbox page (100)" PostGIS "$btps" "$bp99" "$bcpu" - -
-	row "bbox page (100)" "HTTP" "$hbtps" "$hbp99" "$hbcpu" "$(ratio "$hbtps" "$btps")" "$(ratio "$hbcpu" "$bcpu")"
+	row "bbox page (100)" "HTTP OGC items" "$hitps" "$hip99" "$hicpu" "$(ratio "$hitps" "$btps")" "$(ratio "$hicpu" "$bcpu")"
+	row "bbox page (100)" "HTTP /query" "$hbtps" "$hbp99" "$hbcpu" "$(ratio "$hbtps" "$btps")" "$(ratio "$hbcpu" "$bcpu")"
 	row "bbox page (100)" in-process "$gbx" - "$gbc" "$(ratio "$gbx" "$btps")" "$(ratio "$gbc" "$bcpu")"
 	echo "features/query (PostGIS/in-process): point $perpoint/$(metric point features/query), bbox page $perpage/$(metric bbox-page features/query)"
 	echo "(q/CPU-s: the server's own CPU, PostGIS's postmaster and backends, plantile's process; pgbench's and wrk's not counted."
-	echo " HTTP is /query/point (tolerance=0) and /query/bbox (limit=100): the OGC items route is not measured."
+	echo " HTTP is /query/point (tolerance=0); bbox pages are OGC items pages (f=json, limit=100, bbox) and /query/bbox (limit=100)."
+	echo " p99 at $CLIENTS connections on one server CPU is mostly queueing: mean latency = connections / throughput."
 	echo " Goals: HTTP >= 3x PostGIS q/s for points, >= 2x for bbox pages, p99 < 5 ms; in-process >= 30x PostGIS's point rate."
 	echo " Load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 done

@@ -11,8 +11,9 @@ import (
 	"github.com/sonla-gis/plantile/pkg/index"
 )
 
-// BenchmarkQueryHandler answers /query/point and /query/bbox (500 m x
-// 500 m, limit 100) through the router and middleware, without the
+// BenchmarkQueryHandler answers /query/point, /query/bbox (500 m x 500 m,
+// limit 100) and the OGC items page of the same box (items-page, GeoJSON)
+// through the router and middleware, without the
 // network, at random places inside the features of the tilesets of
 // PLANTILE_BENCH_TILES (a directory of .mbtiles with stored features, as
 // cmd/bench/query.sh builds; skipped without it). It shows what the HTTP
@@ -20,10 +21,15 @@ import (
 func BenchmarkQueryHandler(b *testing.B) {
 	srv, reg := serveBenchTiles(b)
 	var l *index.Layer
+	collection := ""
 	for _, ts := range reg.List() {
 		for _, tl := range ts.Layers() {
 			if l == nil || tl.Len() > l.Len() {
 				l = tl
+				collection = ts.Name
+				if len(ts.Layers()) > 1 {
+					collection += "." + tl.Info().Name
+				}
 			}
 		}
 	}
@@ -32,7 +38,7 @@ func BenchmarkQueryHandler(b *testing.B) {
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 9, 64) }
-	var points, boxes []*http.Request
+	var points, boxes, items []*http.Request
 	for len(points) < 4096 {
 		i := rng.IntN(l.Len())
 		if l.Kind(i) == index.KindNone {
@@ -44,12 +50,13 @@ func BenchmarkQueryHandler(b *testing.B) {
 		dx := dy / math.Cos(y*math.Pi/180)
 		p, _ := http.NewRequest("GET", "/query/point?tolerance=0&lon="+f(x)+"&lat="+f(y), nil)
 		q, _ := http.NewRequest("GET", "/query/bbox?limit=100&bbox="+f(x-dx)+","+f(y-dy)+","+f(x+dx)+","+f(y+dy), nil)
-		points, boxes = append(points, p), append(boxes, q)
+		o, _ := http.NewRequest("GET", "/ogc/collections/"+collection+"/items?f=json&limit=100&bbox="+f(x-dx)+","+f(y-dy)+","+f(x+dx)+","+f(y+dy), nil)
+		points, boxes, items = append(points, p), append(boxes, q), append(items, o)
 	}
 	for _, bc := range []struct {
 		name string
 		reqs []*http.Request
-	}{{"point", points}, {"bbox-page", boxes}} {
+	}{{"point", points}, {"bbox-page", boxes}, {"items-page", items}} {
 		b.Run(bc.name, func(b *testing.B) {
 			w := &discardWriter{h: http.Header{}}
 			b.ReportAllocs()

@@ -31,6 +31,22 @@ type layerStyle struct {
 	field    string
 	legend   map[string]LegendEntry
 	fallback *LegendEntry
+
+	// The JSON of title and of each legend entry, made once: queries
+	// write them into every feature.
+	titleJSON  []byte
+	legendJSON map[string][]byte
+}
+
+// encode fills titleJSON and legendJSON.
+func (st *layerStyle) encode() {
+	if st.title != nil {
+		st.titleJSON = appendJSON(nil, st.title)
+	}
+	st.legendJSON = make(map[string][]byte, len(st.legend))
+	for code, e := range st.legend {
+		st.legendJSON[code] = appendJSON(nil, e)
+	}
 }
 
 // styleIndex maps tileset and layer names to what the styles say of them.
@@ -43,7 +59,12 @@ type styleIndex struct {
 
 // get returns what the styles say about layer of tileset, or nil.
 func (x *styleIndex) get(styles fs.FS, tileset, layer string) *layerStyle {
-	x.once.Do(func() { x.layers = readStyles(styles) })
+	x.once.Do(func() {
+		x.layers = readStyles(styles)
+		for _, st := range x.layers {
+			st.encode()
+		}
+	})
 	return x.layers[[2]string{tileset, layer}]
 }
 

@@ -73,9 +73,11 @@ type Tileset struct {
 	refs atomic.Int64
 	log  *slog.Logger
 
-	layers    []*index.Layer // the exact features (tileset_features.go)
-	versionID string
-	search    []*search.Index // one per layer (tileset_search.go)
+	layers []*index.Layer // the exact features (tileset_features.go)
+	// fieldsJSON is each layer's schema as JSON, as queries list it.
+	fieldsJSON [][]byte
+	versionID  string
+	search     []*search.Index // one per layer (tileset_search.go)
 }
 
 // tileRange is the inclusive range of tiles covering a tileset's bounds at
@@ -466,6 +468,10 @@ func (r *Registry) load(ctx context.Context, name, path string, id fileID) (*Til
 		ranges:   tileRanges([4]float64{m.Bounds.Min[0], m.Bounds.Min[1], m.Bounds.Max[0], m.Bounds.Max[1]}, m.MaxZoom),
 	}
 	t.layers, t.versionID = layers, versionID
+	t.fieldsJSON = make([][]byte, len(layers))
+	for k, l := range layers {
+		t.fieldsJSON[k] = appendJSON(nil, l.Schema().Fields)
+	}
 	t.search = r.buildSearch(name, m, layers)
 	t.refs.Store(1)
 	return t, nil

@@ -361,7 +361,13 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 		b = append(b, `,"links":[{"href":`...)
 		n := len(self)
 		self = appendPathID(self, l, i)
-		b = geojson.AppendString(b, string(self))
+		if plainJSON(self) {
+			b = append(b, '"')
+			b = append(b, self...)
+			b = append(b, '"')
+		} else {
+			b = geojson.AppendString(b, string(self))
+		}
 		self = self[:n]
 		b = append(b, `,"rel":"self","type":"application/geo+json"}]}`...)
 	}
@@ -408,6 +414,17 @@ func appendPathID(b []byte, l *index.Layer, i int) []byte {
 		return append(b, url.PathEscape(l.FeatureIDText(i))...)
 	}
 	return l.AppendIDText(b, i)
+}
+
+// plainJSON reports whether s needs no escaping in a JSON string: ASCII
+// without quotes, backslashes or control characters, as escaped URLs are.
+func plainJSON(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // transformError is the error of a feature that cannot be transformed to

@@ -138,6 +138,7 @@ func number(q url.Values, name string) (v float64, ok bool, err error) {
 type queryTarget struct {
 	ts *Tileset
 	l  *index.Layer
+	k  int // the layer's position in ts.Layers()
 }
 
 // targets returns the layers named by layers= (all when empty) of the
@@ -162,13 +163,13 @@ func (s *Server) targets(q url.Values) ([]queryTarget, error) {
 		if tsName != "" && ts.Name != tsName {
 			continue
 		}
-		for _, l := range ts.Layers() {
+		for k, l := range ts.Layers() {
 			name := l.Info().Name
 			if names != nil && !slices.Contains(names, name) {
 				continue
 			}
 			seen[name] = true
-			out = append(out, queryTarget{ts: ts, l: l})
+			out = append(out, queryTarget{ts: ts, l: l, k: k})
 		}
 	}
 	for _, n := range names {
@@ -431,8 +432,9 @@ func (r *queryResult) add(t queryTarget, hits []int) {
 // tileset, layer, layer title, version and legend entry; "layers" lists
 // every layer looked in with its fields (the schema) and match count.
 func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryResult, meta string) error {
-	b := make([]byte, 0, 4096)
-	b = append(b, `{"type":"FeatureCollection",`...)
+	bp := pageBuffers.Get().(*[]byte)
+	defer putPageBuffer(bp)
+	b := append((*bp)[:0], `{"type":"FeatureCollection",`...)
 	b = append(b, meta...)
 	returned := 0
 	b = append(b, `,"layers":[`...)
@@ -447,7 +449,7 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryR
 		b = appendJSON(b, ql.t.l.Info().Name)
 		if st != nil && st.title != nil {
 			b = append(b, `,"title":`...)
-			b = appendJSON(b, st.title)
+			b = append(b, st.titleJSON...)
 		}
 		if st != nil && st.field != "" {
 			b = append(b, `,"legend_field":`...)
@@ -458,7 +460,7 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryR
 		b = append(b, `,"id_kind":`...)
 		b = appendJSON(b, ql.t.l.IDKind().String())
 		b = append(b, `,"fields":`...)
-		b = appendJSON(b, ql.t.l.Schema().Fields)
+		b = append(b, ql.t.ts.fieldsJSON[ql.t.k]...)
 		b = append(b, `,"matched":`...)
 		b = strconv.AppendInt(b, int64(ql.n), 10)
 		b = append(b, '}')
@@ -496,17 +498,17 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryR
 			b = appendJSON(b, ql.t.ts.Version())
 			if st != nil && st.title != nil {
 				b = append(b, `,"layer_title":`...)
-				b = appendJSON(b, st.title)
+				b = append(b, st.titleJSON...)
 			}
 			if legendField >= 0 {
 				_, v := l.Value(i, legendField)
 				code, _ := v.(string)
-				e, ok := st.legend[code]
-				if !ok && st.fallback != nil {
-					e, ok = *st.fallback, true
+				if j, ok := st.legendJSON[code]; ok {
+					b = append(b, `,"legend":`...)
+					b = append(b, j...)
+				} else if st.fallback != nil {
+					e := *st.fallback
 					e.Code = code
-				}
-				if ok {
 					b = append(b, `,"legend":`...)
 					b = appendJSON(b, e)
 				}
@@ -515,6 +517,7 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryR
 		}
 	}
 	b = append(b, "]}\n"...)
+	*bp = b
 	return s.writeTagged(w, r, MediaTypeGeoJSON, b)
 }
 
