@@ -43,6 +43,27 @@ func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, contentType s
 	return s.writeTagged(w, r, contentType, body)
 }
 
+// getBody takes a buffer for an answer built in full before it is sent
+// (queries, items pages, search) from s.bodies: fresh buffers were most of
+// the garbage of those routes, and each collection marks the whole index
+// of a large tileset.
+func (s *Server) getBody() *[]byte {
+	bp, _ := s.bodies.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	return bp
+}
+
+// putBody gives bp back once its answer is written, unless the answer
+// grew it beyond maxPooledBody.
+func (s *Server) putBody(bp *[]byte) {
+	if cap(*bp) <= maxPooledBody {
+		*bp = (*bp)[:0]
+		s.bodies.Put(bp)
+	}
+}
+
 // notModified sets the validator headers of a response (ETag,
 // Cache-Control, Vary) and, when If-None-Match matches etag, answers 304
 // and returns true.

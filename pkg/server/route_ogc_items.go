@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -329,8 +328,8 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.writeTagged(w, r, "text/html; charset=utf-8", buf.Bytes())
 	}
-	bp := pageBuffers.Get().(*[]byte)
-	defer putPageBuffer(bp)
+	bp := s.getBody()
+	defer s.putBody(bp)
 	b := append((*bp)[:0], `{"type":"FeatureCollection","features":[`...)
 	// Each feature's self link: the collection's items path, then its id.
 	self := append([]byte(svc.BaseURL), "/collections/"...)
@@ -386,18 +385,6 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 	b = append(b, "}\n"...)
 	*bp = b
 	return s.writeTagged(w, r, ogcapi.MediaGeoJSON, b)
-}
-
-// pageBuffers holds the buffers items pages are written into: a page is
-// tens of kilobytes, written in full before it is sent.
-var pageBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-
-// putPageBuffer gives a buffer back to pageBuffers, unless a large page
-// grew it beyond what is worth keeping.
-func putPageBuffer(bp *[]byte) {
-	if cap(*bp) <= 1<<20 {
-		pageBuffers.Put(bp)
-	}
 }
 
 // formatName names a response format for versionETag.

@@ -432,8 +432,8 @@ func (r *queryResult) add(t queryTarget, hits []int) {
 // tileset, layer, layer title, version and legend entry; "layers" lists
 // every layer looked in with its fields (the schema) and match count.
 func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryResult, meta string) error {
-	bp := pageBuffers.Get().(*[]byte)
-	defer putPageBuffer(bp)
+	bp := s.getBody()
+	defer s.putBody(bp)
 	b := append((*bp)[:0], `{"type":"FeatureCollection",`...)
 	b = append(b, meta...)
 	returned := 0

@@ -93,16 +93,11 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	// The body is built in a pooled buffer: at a few thousand answers a
 	// second, fresh buffers were most of the garbage, and each collection
 	// marks the whole index of a large tileset.
-	bp, _ := s.bodies.Get().(*[]byte)
-	if bp == nil {
-		bp = new([]byte)
-	}
+	bp := s.getBody()
 	b := (*bp)[:0]
 	defer func() {
-		if cap(b) <= maxPooledBody {
-			*bp = b[:0]
-			s.bodies.Put(bp)
-		}
+		*bp = b
+		s.putBody(bp)
 	}()
 	b = append(b, `{"type":"FeatureCollection","query":{"q":`...)
 	b = appendJSON(b, text)

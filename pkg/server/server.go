@@ -63,7 +63,7 @@ type Server struct {
 
 	tileRoute http.Handler // the tile route, dispatched before the router
 	recorders sync.Pool    // of *recorder
-	bodies    sync.Pool    // of *[]byte: /search answers, reused once written
+	bodies    sync.Pool    // of *[]byte: answers of /search, /query and OGC items (getBody)
 
 	publicBase string         // PublicURL without a trailing slash; "" to use each request
 	trusted    []netip.Prefix // trusted_proxies
