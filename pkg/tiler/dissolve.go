@@ -58,6 +58,9 @@ type dissolver struct {
 	rings []zoneRing
 	pool  []pt
 	cells map[[2]int32][]int32
+	// noCrossCheck skips the crossing check of polygons: set by callers
+	// whose edges are known not to cross (the raster union checks its own).
+	noCrossCheck bool
 }
 
 // zoneRing is a ring of the result, stored in dissolver.pool.
@@ -70,6 +73,37 @@ type zoneRing struct {
 
 func (d *dissolver) reset() {
 	d.keys = d.keys[:0]
+}
+
+// addPath adds the edges of an open path, each walked with the interior
+// on its left as addRing's.
+func (d *dissolver) addPath(p []pt) {
+	for i := 0; i+1 < len(p); i++ {
+		a, b := p[i], p[i+1]
+		if a == b {
+			continue
+		}
+		if less(a, b) {
+			d.keys = append(d.keys, keyed{a, b, 1})
+		} else {
+			d.keys = append(d.keys, keyed{b, a, -1})
+		}
+	}
+}
+
+// addPathReversed adds the edges of p walked backwards.
+func (d *dissolver) addPathReversed(p []pt) {
+	for i := 0; i+1 < len(p); i++ {
+		a, b := p[i+1], p[i]
+		if a == b {
+			continue
+		}
+		if less(a, b) {
+			d.keys = append(d.keys, keyed{a, b, 1})
+		} else {
+			d.keys = append(d.keys, keyed{b, a, -1})
+		}
+	}
 }
 
 // addRing adds the edges of a ring (not closed) oriented as MVT wants it:
@@ -129,7 +163,7 @@ func (d *dissolver) polygons(minArea2 int64, fn func(rings [][]pt)) bool {
 	if len(d.out) == 0 {
 		return true
 	}
-	if d.crossing() {
+	if !d.noCrossCheck && d.crossing() {
 		return false
 	}
 	slices.SortFunc(d.out, func(a, b edge) int {

@@ -59,19 +59,23 @@ type encoder struct {
 	fast *deflater // size estimates
 
 	// zone generalisation, per tile (see zones.go)
-	dissolver  dissolver
-	zoneParts  []zonePart
-	retryParts []zonePart
-	linePieces []linePiece
-	lineKeys   []lineGroup
-	zonePool   []pt
-	zones      []zone
-	dissolved  int
-	thinned    int
-	zoneLayers []zoneLayerArea
-	zoneGrid   int32 // grid step of zone vertices, tile units
-	fa         [][2]float64
-	fb         [2][][2]float64
+	dissolver dissolver
+	unioner   unioner
+	// unions counts the layers of the tile zoned on the raster,
+	// unionFallbacks those over its limits, drawn with overlaps.
+	unions, unionFallbacks int
+	zoneParts              []zonePart
+	retryParts             []zonePart
+	linePieces             []linePiece
+	lineKeys               []lineGroup
+	zonePool               []pt
+	zones                  []zone
+	dissolved              int
+	thinned                int
+	zoneLayers             []zoneLayerArea
+	zoneGrid               int32 // grid step of zone vertices, tile units
+	fa                     [][2]float64
+	fb                     [2][][2]float64
 	// per layer assembly of zone features
 	zoneValues []any
 	zoneKeyIdx [len(zoneKeys)]int32
@@ -97,6 +101,8 @@ type result struct {
 	dissolved int
 	thinned   int
 	fidelity  float64 // worst zone share error in percentage points; -1 without zones
+	unions    int     // layers zoned on the raster (see union.go)
+	fallbacks int     // layers over the raster's limits, drawn with overlaps
 }
 
 func (e *encoder) tile(z, x, y int) result {
@@ -108,6 +114,7 @@ func (e *encoder) tile(z, x, y int) result {
 	e.clip = rect{min: int32(-buf), max: int32(ext + buf)}
 	e.feats, e.geom, e.dropped, e.coalesced = e.feats[:0], e.geom[:0], 0, 0
 	e.zones, e.dissolved, e.zoneLayers, e.thinned = e.zones[:0], 0, e.zoneLayers[:0], 0
+	e.unions, e.unionFallbacks = 0, 0
 
 	n := math.Exp2(float64(z))
 	bw := float64(buf) / float64(ext)
@@ -363,7 +370,7 @@ func (e *encoder) ring(p []pt, closed bool) {
 // are dropped smallest first (area for polygons, length for lines, points
 // before either), re-encoding until the tile fits.
 func (e *encoder) finish() (res result) {
-	res = result{coalesced: e.coalesced, dissolved: e.dissolved, thinned: e.thinned, fidelity: -1}
+	res = result{coalesced: e.coalesced, dissolved: e.dissolved, thinned: e.thinned, fidelity: -1, unions: e.unions, fallbacks: e.unionFallbacks}
 	if len(e.feats) == 0 {
 		return res
 	}

@@ -327,6 +327,10 @@ type Tile struct {
 	Features, Dropped, Coalesced, Dissolved int
 	// Thinned counts the points left out for a nearby, higher ranked one.
 	Thinned int
+	// Unions counts the layers whose zones were made on the raster, their
+	// polygons overlapping; UnionFallbacks those over the raster's limits,
+	// whose overlapping polygons were drawn whole.
+	Unions, UnionFallbacks int
 	// Fidelity is the largest difference, in percentage points, between
 	// the area share of a dissolve value in the tile's zones and in the
 	// exact data; -1 when the tile has no zone.
@@ -366,7 +370,7 @@ func (t *Tiler) Raw(z, x, y int) []byte {
 
 func (t *Tiler) build(e *encoder, z, x, y int) Tile {
 	r := e.tile(z, x, y)
-	tl := Tile{Z: z, X: x, Y: y, Features: r.features, Dropped: r.dropped, Coalesced: r.coalesced, Dissolved: r.dissolved, Thinned: r.thinned, Fidelity: r.fidelity, TooLarge: r.oversize}
+	tl := Tile{Z: z, X: x, Y: y, Features: r.features, Dropped: r.dropped, Coalesced: r.coalesced, Dissolved: r.dissolved, Thinned: r.thinned, Fidelity: r.fidelity, TooLarge: r.oversize, Unions: r.unions, UnionFallbacks: r.fallbacks}
 	if r.oversize != nil {
 		r.oversize.At = [3]int{z, x, y}
 	}
@@ -415,6 +419,8 @@ type ZoomStats struct {
 	Coalesced int64 // tiny polygons folded into squares
 	Dissolved int64 // polygons merged into zones (counted in the tile holding their centre)
 	Thinned   int64 // points left out for a nearby higher ranked one, counted per tile
+	// Unions and UnionFallbacks sum Tile.Unions and Tile.UnionFallbacks.
+	Unions, UnionFallbacks int64
 	// WorstFidelity is the largest Tile.Fidelity of the zoom (-1 without
 	// zones), at WorstFidelityAt.
 	WorstFidelity   float64
@@ -523,6 +529,8 @@ func (t *Tiler) Run(ctx context.Context, put func(Tile) error, progress func(don
 		zs.Dropped += int64(tl.Dropped)
 		zs.Coalesced += int64(tl.Coalesced)
 		zs.Dissolved += int64(tl.Dissolved)
+		zs.Unions += int64(tl.Unions)
+		zs.UnionFallbacks += int64(tl.UnionFallbacks)
 		zs.Thinned += int64(tl.Thinned)
 		if tl.Fidelity > zs.WorstFidelity {
 			zs.WorstFidelity, zs.WorstFidelityAt = tl.Fidelity, [3]int{tl.Z, tl.X, tl.Y}

@@ -1,6 +1,7 @@
 package tiler
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
 	"math/bits"
@@ -32,9 +33,34 @@ type zone struct {
 	inTile  float64 // area inside the tile proper, tile units²
 }
 
+// zoneTotals are the polygons of one value that a tile's zone merges.
+type zoneTotals struct {
+	parcels  int64
+	areaM2   float64
+	centered int // polygons whose centre is in the tile proper
+}
+
+// add counts polygon feature i of l.
+func (s *zoneTotals) add(e *encoder, l *index.Layer, i int) {
+	b := l.MercatorBound(i)
+	_, lat := index.LonLat((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
+	k := index.MetresPerPixel(lat, 0, 1) // metres of one world unit
+	s.parcels++
+	s.areaM2 += polygonArea(l, i, 1) * k * k
+	// Each polygon counts as dissolved once per zoom: in the tile
+	// holding its centre.
+	ext := int32(e.t.opts.Extent)
+	c := e.snap.snap((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
+	if c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext {
+		s.centered++
+	}
+}
+
 // zoneLayer encodes the features of a dissolving layer below its detail
 // zoom: polygons are merged by the value of the dissolve field into one
-// zone feature per value; other geometries are encoded as usual.
+// zone feature per value; other geometries are encoded as usual. Where
+// polygons of one value overlap, edge cancellation is no union and the
+// zones are made on a raster (see union.go).
 func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 	e.zoneParts, e.zonePool = e.zoneParts[:0], e.zonePool[:0]
 	// Zones keep the ground resolution of the zoom below the detail zoom:
@@ -43,12 +69,7 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 	for z := e.z; z < e.t.layers[li].DetailZoom-1 && e.zoneGrid < int32(e.t.opts.Extent/2048); z++ {
 		e.zoneGrid *= 2
 	}
-	type totals struct {
-		parcels  int64
-		areaM2   float64
-		centered int // parcels whose centre is in the tile proper
-	}
-	var sums map[uint32]*totals
+	var sums map[uint32]*zoneTotals
 	ext := int32(e.t.opts.Extent)
 	exact := map[uint32]float64{}
 	for _, i := range e.ids {
@@ -70,30 +91,19 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 			continue
 		}
 		if sums == nil {
-			sums = map[uint32]*totals{}
+			sums = map[uint32]*zoneTotals{}
 		}
 		s := sums[code]
 		if s == nil {
-			s = &totals{}
+			s = &zoneTotals{}
 			sums[code] = s
 		}
-		b := l.MercatorBound(i)
-		_, lat := index.LonLat((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
-		k := index.MetresPerPixel(lat, 0, 1) // metres of one world unit
-		s.parcels++
-		s.areaM2 += polygonArea(l, i, 1) * k * k
+		s.add(e, l, i)
 		if a := e.exactArea(l, i); a > 0 {
 			exact[code] += a
 		}
-		// Each polygon counts as dissolved once per zoom: in the tile
-		// holding its centre.
-		c := e.snap.snap((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
-		if c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext {
-			s.centered++
-		}
 	}
 	e.zoneLayers = append(e.zoneLayers, zoneLayerArea{layer: li, exact: exact, drawn: map[uint32]float64{}})
-	lz := &e.zoneLayers[len(e.zoneLayers)-1]
 	if len(e.zoneParts) == 0 {
 		return
 	}
@@ -106,7 +116,63 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 		}
 		return 0
 	})
-	tileRect := rect{min: 0, max: ext}
+	geom0, zones0, feats0, dissolved0 := len(e.geom), len(e.zones), len(e.feats), e.dissolved
+	if e.cancelZones(li, l, field, sums, false) {
+		return
+	}
+	// Polygons of one value overlap: a union on the raster, or, over its
+	// limits, the polygons kept whole.
+	e.geom, e.zones, e.feats, e.dissolved = e.geom[:geom0], e.zones[:zones0], e.feats[:feats0], dissolved0
+	if e.rasterZones(li, l, field) {
+		e.unions++
+		return
+	}
+	e.geom, e.zones, e.feats, e.dissolved = e.geom[:geom0], e.zones[:zones0], e.feats[:feats0], dissolved0
+	lz := &e.zoneLayers[len(e.zoneLayers)-1]
+	lz.exact = exact
+	clear(lz.drawn)
+	e.unionFallbacks++
+	e.cancelZones(li, l, field, sums, true)
+}
+
+// emitZone appends the zone feature of value code of layer li, from the
+// polygons that dissolver d calls back with, and reports whether d made
+// them (d reports false where edges cross).
+func (e *encoder) emitZone(li int32, field int, code uint32, s *zoneTotals, polygons func(fn func(rings [][]pt)) bool) bool {
+	start := len(e.geom)
+	e.cursor = pt{}
+	var size, inTile float64
+	tileRect := rect{min: 0, max: int32(e.t.opts.Extent)}
+	ok := polygons(func(rings [][]pt) {
+		for _, r := range rings {
+			size += float64(area2(r)) / 2
+			e.ring(r, true)
+			if c := clipRing(r, tileRect, &e.bufs); len(c) >= 3 {
+				inTile += float64(area2(c)) / 2
+			}
+		}
+	})
+	if !ok {
+		e.geom = e.geom[:start]
+		return false
+	}
+	if len(e.geom) == start {
+		return true
+	}
+	e.zones = append(e.zones, zone{field: field, code: code, parcels: s.parcels, areaM2: math.Round(s.areaM2*10) / 10, inTile: inTile})
+	e.feats = append(e.feats, feat{layer: li, idx: -1, typ: typePolygon, g0: int32(start), g1: int32(len(e.geom)), size: size, zone: int32(len(e.zones) - 1)})
+	return true
+}
+
+// cancelZones makes the zones of e.zoneParts (sorted by value) by edge
+// cancellation. Where the polygons of a value overlap it returns false at
+// once, unless keepOverlaps: then those polygons are drawn whole, as parts
+// of their value's zone feature, with their holes, and measured as drawn
+// (where they overlap, a translucent fill is drawn twice).
+func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint32]*zoneTotals, keepOverlaps bool) bool {
+	lz := &e.zoneLayers[len(e.zoneLayers)-1]
+	tileRect := rect{min: 0, max: int32(e.t.opts.Extent)}
+	e.dissolver.noCrossCheck = false
 	for k := 0; k < len(e.zoneParts); {
 		code, k0 := e.zoneParts[k].code, k
 		e.dissolver.reset()
@@ -114,19 +180,8 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 			p := e.zoneParts[k]
 			e.dissolver.addRing(e.zonePool[p.p0:p.p1])
 		}
-		start := len(e.geom)
-		e.cursor = pt{}
-		var size, inTile float64
-		emit := func(rings [][]pt) {
-			for _, r := range rings {
-				size += float64(area2(r)) / 2
-				e.ring(r, true)
-				if c := clipRing(r, tileRect, &e.bufs); len(c) >= 3 {
-					inTile += float64(area2(c)) / 2
-				}
-			}
-		}
-		ok := e.dissolver.polygons(e.t.zoneMinArea2, emit)
+		polygons := func(fn func(rings [][]pt)) bool { return e.dissolver.polygons(e.t.zoneMinArea2, fn) }
+		ok := e.emitZone(li, field, code, sums[code], polygons)
 		group := e.zoneParts[k0:k]
 		if !ok && e.zoneGrid > 1 {
 			// The coarser grid can make edges cross where the tile grid
@@ -146,35 +201,117 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 			for _, p := range group {
 				e.dissolver.addRing(e.zonePool[p.p0:p.p1])
 			}
-			ok = e.dissolver.polygons(e.t.zoneMinArea2, emit)
+			ok = e.emitZone(li, field, code, sums[code], polygons)
 		}
-		if !ok {
-			// Overlapping polygons (road corridors crossing): no union
-			// by cancellation. They stay one polygon each, in the zone
-			// feature of their value, with their holes, and are
-			// measured as drawn; where they overlap, a translucent fill
-			// is drawn twice.
-			for _, p := range group {
-				r := e.zonePool[p.p0:p.p1]
-				size += float64(area2(r)) / 2
-				e.ring(r, true)
-				if c := clipRing(r, tileRect, &e.bufs); len(c) >= 3 {
-					lz.drawn[code] += float64(area2(c)) / 2
-				}
-			}
-		} else {
+		if ok {
 			e.dissolved += sums[code].centered
+			continue
+		}
+		if !keepOverlaps {
+			return false
+		}
+		start := len(e.geom)
+		e.cursor = pt{}
+		var size float64
+		for _, p := range group {
+			r := e.zonePool[p.p0:p.p1]
+			size += float64(area2(r)) / 2
+			e.ring(r, true)
+			if c := clipRing(r, tileRect, &e.bufs); len(c) >= 3 {
+				lz.drawn[code] += float64(area2(c)) / 2
+			}
 		}
 		if len(e.geom) == start {
 			continue
 		}
 		s := sums[code]
-		e.zones = append(e.zones, zone{field: field, code: code, parcels: s.parcels, areaM2: math.Round(s.areaM2*10) / 10, inTile: inTile})
-		if !ok {
-			e.zones[len(e.zones)-1].inTile = 0 // counted in lz.drawn
-		}
+		// inTile 0: the area is counted in lz.drawn.
+		e.zones = append(e.zones, zone{field: field, code: code, parcels: s.parcels, areaM2: math.Round(s.areaM2*10) / 10})
 		e.feats = append(e.feats, feat{layer: li, idx: -1, typ: typePolygon, g0: int32(start), g1: int32(len(e.geom)), size: size, zone: int32(len(e.zones) - 1)})
 	}
+	return true
+}
+
+// rasterZones makes the zones of layer li in the tile on the raster (see
+// union.go), from every polygon of e.ids, and reports false, having
+// emitted nothing, when the tile is over the raster's limits. The exact
+// shares the zones are measured against become the raster's own count of
+// cells per value, sampled from the exact coordinates.
+func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
+	u := &e.unioner
+	ext := int32(e.t.opts.Extent)
+	u.start(unionCellSize(e.t.opts.Extent), e.clip)
+	labelOf := map[uint32]uint16{}
+	var codes []uint32
+	var totals []zoneTotals
+	sc := e.snap.scale
+	ox, oy := float64(e.snap.ox), float64(e.snap.oy)
+	for _, i := range e.ids {
+		if l.Kind(i).Dimension() != 2 {
+			continue
+		}
+		code, _ := l.Value(i, field)
+		lab, ok := labelOf[code]
+		if !ok {
+			if len(codes) >= unionMaxLabels {
+				return false
+			}
+			lab = uint16(len(codes) + 1)
+			labelOf[code] = lab
+			codes = append(codes, code)
+			totals = append(totals, zoneTotals{})
+		}
+		totals[lab-1].add(e, l, i)
+		u.beginPolygon()
+		g0, g1 := l.Groups(i)
+		for g := g0; g < g1; g++ {
+			r0, r1 := l.Rings(g)
+			for r := r0; r < r1; r++ {
+				c := l.RingMercator(r)
+				e.fa = e.fa[:0]
+				for k := 0; k+1 < len(c); k += 2 {
+					e.fa = append(e.fa, [2]float64{c[k]*sc - ox, c[k+1]*sc - oy})
+				}
+				u.addRing(e.fa)
+			}
+		}
+		if !u.fill(lab) {
+			return false
+		}
+	}
+	if !u.trace() {
+		return false
+	}
+	u.simplify(0.75 * float64(u.cell))
+	e.dissolver.noCrossCheck = true
+	defer func() { e.dissolver.noCrossCheck = false }()
+	geom0, zones0, feats0 := len(e.geom), len(e.zones), len(e.feats)
+	ok := true
+	u.eachLabel(&e.dissolver, func(a, b uint16) int { return cmp.Compare(codes[a-1], codes[b-1]) }, func(lab uint16) {
+		polygons := func(fn func(rings [][]pt)) bool { return e.dissolver.polygons(2, fn) }
+		ok = ok && e.emitZone(li, field, codes[lab-1], &totals[lab-1], polygons)
+	})
+	if !ok {
+		return false // unreachable: the chains do not cross
+	}
+	if len(e.geom) == geom0 {
+		e.geom, e.zones, e.feats = e.geom[:geom0], e.zones[:zones0], e.feats[:feats0]
+	}
+	counts := make([]int, len(codes)+1)
+	u.count(ext, counts)
+	lz := &e.zoneLayers[len(e.zoneLayers)-1]
+	lz.exact = map[uint32]float64{}
+	clear(lz.drawn)
+	cell2 := float64(u.cell) * float64(u.cell)
+	for lab, n := range counts[1:] {
+		if n > 0 {
+			lz.exact[codes[lab]] += float64(n) * cell2
+		}
+	}
+	for _, s := range totals {
+		e.dissolved += s.centered
+	}
+	return true
 }
 
 // zoneRings snaps, clips and cleans the rings of polygon feature i into
