@@ -344,6 +344,16 @@ func printSummary(w io.Writer, res *publish.Result) {
 	if worst >= 0 {
 		fmt.Fprintf(w, "  zones: worst tile %d/%d/%d, land-use shares within %.2f percentage points of the exact data\n", at[0], at[1], at[2], worst)
 	}
+	var unions, fallbacks int64
+	for _, s := range st.Zooms {
+		unions, fallbacks = unions+s.Unions, fallbacks+s.UnionFallbacks
+	}
+	if unions > 0 {
+		fmt.Fprintf(w, "  zones: %d tile layers with overlapping polygons unioned on the raster\n", unions)
+	}
+	if fallbacks > 0 {
+		fmt.Fprintf(w, "  zones: %d tile layers over the union's limits: their overlapping polygons drawn whole\n", fallbacks)
+	}
 	ws := res.Written
 	l := ws.Largest
 	fmt.Fprintf(w, "  total %d tiles (%d unique), %d bytes; largest %d bytes at %d/%d/%d\n",

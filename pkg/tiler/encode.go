@@ -61,6 +61,7 @@ type encoder struct {
 	// zone generalisation, per tile (see zones.go)
 	dissolver dissolver
 	unioner   unioner
+	unionRef  unioner // the finest raster, for the fidelity's reference
 	// unions counts the layers of the tile zoned on the raster,
 	// unionFallbacks those over its limits, drawn with overlaps.
 	unions, unionFallbacks int

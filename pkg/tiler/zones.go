@@ -71,6 +71,7 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 	}
 	var sums map[uint32]*zoneTotals
 	ext := int32(e.t.opts.Extent)
+	layerDissolved := e.dissolved
 	exact := map[uint32]float64{}
 	for _, i := range e.ids {
 		if l.Kind(i).Dimension() != 2 {
@@ -122,7 +123,7 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 	}
 	// Polygons of one value overlap: a union on the raster, or, over its
 	// limits, the polygons kept whole.
-	e.geom, e.zones, e.feats, e.dissolved = e.geom[:geom0], e.zones[:zones0], e.feats[:feats0], dissolved0
+	e.geom, e.zones, e.feats, e.dissolved = e.geom[:geom0], e.zones[:zones0], e.feats[:feats0], layerDissolved
 	if e.rasterZones(li, l, field) {
 		e.unions++
 		return
@@ -235,12 +236,26 @@ func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint
 // rasterZones makes the zones of layer li in the tile on the raster (see
 // union.go), from every polygon of e.ids, and reports false, having
 // emitted nothing, when the tile is over the raster's limits. The exact
-// shares the zones are measured against become the raster's own count of
-// cells per value, sampled from the exact coordinates.
+// shares the zones are measured against become the count of cells per
+// value of a raster of a quarter pixel (the finest), sampled from the
+// exact coordinates with the same rule: summed areas would count overlaps
+// twice.
 func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 	u := &e.unioner
 	ext := int32(e.t.opts.Extent)
-	u.start(unionCellSize(e.t.opts.Extent), e.clip)
+	// A quarter of a pixel one zoom below the detail zoom, twice that
+	// per zoom further out, up to a pixel: finer would only draw specks
+	// nobody can see, one ring each.
+	cell := unionCellSize(e.t.opts.Extent)
+	for z := e.z; z < e.t.layers[li].DetailZoom-1 && cell < 4*unionCellSize(e.t.opts.Extent); z++ {
+		cell *= 2
+	}
+	u.start(cell, e.clip)
+	ref := u
+	if fine := unionCellSize(e.t.opts.Extent); cell > fine {
+		ref = &e.unionRef
+		ref.start(fine, e.clip)
+	}
 	labelOf := map[uint32]uint16{}
 	var codes []uint32
 	var totals []zoneTotals
@@ -263,6 +278,7 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 		}
 		totals[lab-1].add(e, l, i)
 		u.beginPolygon()
+		ref.beginPolygon()
 		g0, g1 := l.Groups(i)
 		for g := g0; g < g1; g++ {
 			r0, r1 := l.Rings(g)
@@ -273,9 +289,12 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 					e.fa = append(e.fa, [2]float64{c[k]*sc - ox, c[k+1]*sc - oy})
 				}
 				u.addRing(e.fa)
+				if ref != u {
+					ref.addRing(e.fa)
+				}
 			}
 		}
-		if !u.fill(lab) {
+		if !u.fill(lab) || (ref != u && !ref.fill(lab)) {
 			return false
 		}
 	}
@@ -298,11 +317,11 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 		e.geom, e.zones, e.feats = e.geom[:geom0], e.zones[:zones0], e.feats[:feats0]
 	}
 	counts := make([]int, len(codes)+1)
-	u.count(ext, counts)
+	ref.count(ext, counts)
 	lz := &e.zoneLayers[len(e.zoneLayers)-1]
 	lz.exact = map[uint32]float64{}
 	clear(lz.drawn)
-	cell2 := float64(u.cell) * float64(u.cell)
+	cell2 := float64(ref.cell) * float64(ref.cell)
 	for lab, n := range counts[1:] {
 		if n > 0 {
 			lz.exact[codes[lab]] += float64(n) * cell2
