@@ -11,19 +11,22 @@ import (
 // a raster of the tile instead:
 //
 //  1. Each polygon is scan-converted from its exact Web Mercator
-//     coordinates onto a grid of cells of unionCell tile units, aligned on
-//     the tile grid of the whole zoom (so neighbouring tiles agree in
-//     their buffers); a cell takes the dissolve value of the last polygon,
-//     in index order, whose area holds its centre. Index order is the
-//     order in which the detail tiles draw the parcels, so where parcels
-//     of different values overlap the zone shows the one the viewer shows
-//     on top there, and zones of different values never overlap.
+//     coordinates onto a grid of cells of a quarter pixel, aligned on the
+//     tile grid of the whole zoom (so neighbouring tiles agree in their
+//     buffers); a cell takes the dissolve value of the last polygon, in
+//     index order, whose area holds its centre. Index order is the order
+//     in which the detail tiles draw the parcels, so where parcels of
+//     different values overlap the zone shows the one the viewer shows on
+//     top there, and zones of different values never overlap. Further
+//     from the detail zoom the zones are drawn on cells of up to a pixel,
+//     each taking a value by error diffusion from the finest grid (see
+//     downsample), so that every value keeps its area.
 //  2. The boundaries between cells of different values are traced into
 //     chains that run between nodes (grid corners where three or four
 //     boundary edges meet); each chain separates the same two values along
 //     its length.
-//  3. Each chain is simplified once (Douglas-Peucker, under unionCell·3/4
-//     units, its nodes kept) and used by the zones on both of its sides,
+//  3. Each chain is simplified once (Douglas-Peucker, under 3/4 of the
+//     finest cell, its nodes kept) and used by the zones on both of its sides,
 //     so shared boundaries stay shared: no gaps, no overlaps. A simplified
 //     chain that would cross, touch or run along another is put back
 //     unsimplified (raster boundaries never cross), until none does.
@@ -77,6 +80,7 @@ type unioner struct {
 	segs        []unionSeg
 	bad         []bool
 	bySide      []unionSide
+	owed        []int // downsample: fine cells owed to each label
 }
 
 // unionSeg is a segment of a chain as checked for crossings.
@@ -184,6 +188,54 @@ func (u *unioner) fill(label uint16) bool {
 		}
 	}
 	return u.work <= unionMaxWork
+}
+
+// downsample sets the labels of u, whose cells are k by k cells of fine
+// (k a power of two, at most 16), from fine's, by error diffusion: each cell takes,
+// of the labels of its fine cells, the one with the most fine cells plus
+// the fine cells it was owed by the cells before it (in scan order). The
+// area of every label, nothing (label 0) included, thus stays within a
+// few cells of fine's over the raster, where taking the label at the
+// cell's centre would leave each to chance. labels is the number of
+// labels, 0 included.
+func (u *unioner) downsample(fine *unioner, labels int) {
+	k := int(u.cell / fine.cell)
+	di := int((u.x0 - fine.x0) / fine.cell)
+	dj := int((u.y0 - fine.y0) / fine.cell)
+	u.owed = slices.Grow(u.owed[:0], labels)[:labels]
+	clear(u.owed)
+	var present [256]uint16
+	var count [256]int
+	for j := range u.h {
+		for i := range u.w {
+			n := 0
+			for fj := j*k + dj; fj < (j+1)*k+dj; fj++ {
+				for fi := i*k + di; fi < (i+1)*k+di; fi++ {
+					l := fine.at(fi, fj)
+					x := 0
+					for x < n && present[x] != l {
+						x++
+					}
+					if x == n {
+						present[n], count[n] = l, 0
+						n++
+					}
+					count[x]++
+				}
+			}
+			best, bestScore := 0, math.MinInt
+			for x := range n {
+				if s := count[x] + u.owed[present[x]]; s > bestScore || (s == bestScore && present[x] < present[best]) {
+					best, bestScore = x, s
+				}
+			}
+			for x := range n {
+				u.owed[present[x]] += count[x]
+			}
+			u.owed[present[best]] -= k * k
+			u.lab[j*u.w+i] = present[best]
+		}
+	}
 }
 
 // at returns the label of cell (i, j), 0 outside the raster.
@@ -319,6 +371,9 @@ func (u *unioner) trace() bool {
 	// Chains from the nodes first, then the loops without any.
 	for cj := 0; cj <= u.h; cj++ {
 		for ci := 0; ci <= u.w; ci++ {
+			if l := u.at(ci, cj); l == u.at(ci-1, cj) && l == u.at(ci, cj-1) && l == u.at(ci-1, cj-1) {
+				continue // inside one label: no edge
+			}
 			if u.degree(ci, cj) <= 2 {
 				continue
 			}
@@ -333,6 +388,9 @@ func (u *unioner) trace() bool {
 	}
 	for cj := 0; cj <= u.h; cj++ {
 		for ci := 0; ci <= u.w; ci++ {
+			if l := u.at(ci, cj); l == u.at(ci-1, cj) && l == u.at(ci, cj-1) && l == u.at(ci-1, cj-1) {
+				continue
+			}
 			for _, d := range [2]int{dirRight, dirDown} {
 				if u.edgeAt(ci, cj, d) && !*u.visited(ci, cj, d) {
 					if !walk(ci, cj, d) {

@@ -81,6 +81,23 @@ func fuzzUnionBody(t *testing.T, data []byte) {
 				t.Fatal("work budget spent on a few rings")
 			}
 		}
+		// Error diffusion onto cells four times as large keeps each
+		// label's area over the raster within a few large cells.
+		var coarse unioner
+		coarse.start(4*cell, clip)
+		coarse.downsample(&u, 5)
+		fineN, coarseN := make([]int, 5), make([]int, 5)
+		for _, l := range u.lab {
+			fineN[l]++
+		}
+		for _, l := range coarse.lab {
+			coarseN[l]++
+		}
+		for lab := range 5 {
+			if d := coarseN[lab]*16 - fineN[lab]; d > 5*16 || d < -5*16 {
+				t.Errorf("label %d: %d fine cells, downsampled to %d large ones", lab, fineN[lab], coarseN[lab])
+			}
+		}
 		if !u.trace() {
 			t.Fatal("edge budget spent on a few rings")
 		}

@@ -243,19 +243,22 @@ func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint
 func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 	u := &e.unioner
 	ext := int32(e.t.opts.Extent)
-	// A quarter of a pixel one zoom below the detail zoom, twice that
-	// per zoom further out, up to a pixel: finer would only draw specks
-	// nobody can see, one ring each.
+	// A quarter of a pixel one zoom below the detail zoom, twice that per
+	// zoom further out, up to a pixel: finer would only draw specks
+	// nobody can see, one ring each. The chains are simplified under
+	// three quarters of the finest cell whatever the cell: simplifying
+	// the steps of coarse cells cuts the corners of the specks of
+	// scattered values, shifting their shares by points.
 	cell := unionCellSize(e.t.opts.Extent)
 	for z := e.z; z < e.t.layers[li].DetailZoom-1 && cell < 4*unionCellSize(e.t.opts.Extent); z++ {
 		cell *= 2
 	}
-	u.start(cell, e.clip)
 	ref := u
-	if fine := unionCellSize(e.t.opts.Extent); cell > fine {
+	fine := unionCellSize(e.t.opts.Extent)
+	if cell > fine {
 		ref = &e.unionRef
-		ref.start(fine, e.clip)
 	}
+	ref.start(fine, e.clip)
 	labelOf := map[uint32]uint16{}
 	var codes []uint32
 	var totals []zoneTotals
@@ -277,7 +280,6 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 			totals = append(totals, zoneTotals{})
 		}
 		totals[lab-1].add(e, l, i)
-		u.beginPolygon()
 		ref.beginPolygon()
 		g0, g1 := l.Groups(i)
 		for g := g0; g < g1; g++ {
@@ -288,20 +290,22 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 				for k := 0; k+1 < len(c); k += 2 {
 					e.fa = append(e.fa, [2]float64{c[k]*sc - ox, c[k+1]*sc - oy})
 				}
-				u.addRing(e.fa)
-				if ref != u {
-					ref.addRing(e.fa)
-				}
+				ref.addRing(e.fa)
 			}
 		}
-		if !u.fill(lab) || (ref != u && !ref.fill(lab)) {
+		if !ref.fill(lab) {
 			return false
 		}
+	}
+	if ref != u {
+		// Coarser cells, by error diffusion from the finest raster.
+		u.start(cell, e.clip)
+		u.downsample(ref, len(codes)+1)
 	}
 	if !u.trace() {
 		return false
 	}
-	u.simplify(0.75 * float64(u.cell))
+	u.simplify(0.75 * float64(fine))
 	e.dissolver.noCrossCheck = true
 	defer func() { e.dissolver.noCrossCheck = false }()
 	geom0, zones0, feats0 := len(e.geom), len(e.zones), len(e.feats)
