@@ -308,17 +308,15 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 	u.simplify(0.75 * float64(fine))
 	e.dissolver.noCrossCheck = true
 	defer func() { e.dissolver.noCrossCheck = false }()
-	geom0, zones0, feats0 := len(e.geom), len(e.zones), len(e.feats)
 	ok := true
 	u.eachLabel(&e.dissolver, func(a, b uint16) int { return cmp.Compare(codes[a-1], codes[b-1]) }, func(lab uint16) {
 		polygons := func(fn func(rings [][]pt)) bool { return e.dissolver.polygons(2, fn) }
 		ok = ok && e.emitZone(li, field, codes[lab-1], &totals[lab-1], polygons)
 	})
 	if !ok {
-		return false // unreachable: the chains do not cross
-	}
-	if len(e.geom) == geom0 {
-		e.geom, e.zones, e.feats = e.geom[:geom0], e.zones[:zones0], e.feats[:feats0]
+		// Unreachable (the chains cross nowhere); the caller drops what
+		// was emitted.
+		return false
 	}
 	counts := make([]int, len(codes)+1)
 	ref.count(ext, counts)
