@@ -650,3 +650,15 @@ func TestAPIAdminNetworks(t *testing.T) {
 		t.Errorf("admin token from an allowed network: %d %s", res.StatusCode, b)
 	}
 }
+
+// TestAPIFeatureLimit: a layer over upload_max_features fails its job
+// naming the server's limit, not build's flag.
+func TestAPIFeatureLimit(t *testing.T) {
+	e := newAPIEnv(t, func(c *config.Config) { c.UploadMaxFeatures = 1 })
+	two := `{"type":"FeatureCollection","features":[` + string(zone("a"))[len(`{"type":"FeatureCollection","features":[`):len(zone("a"))-2] + "," +
+		string(zone("b"))[len(`{"type":"FeatureCollection","features":[`):len(zone("b"))-2] + `]}`
+	j := e.wait(t, e.upload(t, "vung", e.a, "application/geo+json", []byte(two), ""), e.a)
+	if j.State != "failed" || !strings.Contains(j.Error, "upload_max_features") || strings.Contains(j.Error, "--max-features") {
+		t.Errorf("job over the feature limit: %+v", j)
+	}
+}

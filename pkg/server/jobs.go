@@ -265,6 +265,8 @@ func clean(s, work, data string) string {
 		s = strings.ReplaceAll(s, work+string(filepath.Separator), "")
 		s = strings.ReplaceAll(s, work, "")
 	}
+	// The server's name for the feature limit, not build's flag.
+	s = strings.ReplaceAll(s, "raise it with "+feature.FlagFeatures, "the server's upload_max_features")
 	// The pipeline's package prefix says nothing to the uploader.
 	return strings.TrimPrefix(strings.ReplaceAll(s, data, "DATA"), "publish: ")
 }
