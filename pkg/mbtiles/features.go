@@ -216,3 +216,19 @@ func (r *Reader) loadLayer(ctx context.Context, e LayerEntry) (*index.Layer, err
 // Version returns the version id that the build wrote (VersionKey), or ""
 // for a file without one.
 func (r *Reader) Version() string { return r.meta.Extra[VersionKey] }
+
+// StampVersion writes id as the version id (VersionKey) of the MBTiles file
+// at path, which nothing else may have open: a file imported as a catalog
+// version is stamped with the catalog's id before it is renamed into place,
+// so that its tiles and features name the version that serves them.
+func StampVersion(path, id string) error {
+	db, err := sql.Open("sqlite3", "file:"+uriPath(path)+"?_journal_mode=DELETE&_synchronous=FULL")
+	if err != nil {
+		return fmt.Errorf("mbtiles: %s: %w", path, err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT OR REPLACE INTO metadata (name, value) VALUES (?, ?)`, VersionKey, id); err != nil {
+		return fmt.Errorf("mbtiles: stamp version of %s: %w", path, err)
+	}
+	return db.Close()
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sonla-gis/plantile/pkg/catalog"
 	"github.com/sonla-gis/plantile/pkg/feature"
+	"github.com/sonla-gis/plantile/pkg/mbtiles"
 )
 
 // Swapper is what serves the catalog's layers (the server's Registry):
@@ -272,7 +273,8 @@ func ImportFile(ctx context.Context, cat *catalog.Catalog, v Version, src string
 		return fail(fmt.Errorf("publish: %w", err))
 	}
 	dst := cat.Path(cv.File)
-	if err := copyAtomic(src, dst); err != nil {
+	id := fmt.Sprintf("%s@v%d", v.Layer, cv.Number)
+	if err := copyAtomic(src, dst, func(tmp string) error { return mbtiles.StampVersion(tmp, id) }); err != nil {
 		return fail(fmt.Errorf("publish: import %s: %w", filepath.Base(src), err))
 	}
 	if _, err := cat.Publish(ctx, v.By, v.Layer, cv.Number, res); err != nil {
@@ -284,8 +286,9 @@ func ImportFile(ctx context.Context, cat *catalog.Catalog, v Version, src string
 }
 
 // copyAtomic copies src to dst through a hidden temporary file in dst's
-// directory, synced before the rename and the directory after it.
-func copyAtomic(src, dst string) error {
+// directory, synced before the rename and the directory after it; prepare
+// runs on the closed temporary copy before it is renamed.
+func copyAtomic(src, dst string, prepare func(tmp string) error) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -313,6 +316,9 @@ func copyAtomic(src, dst string) error {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := prepare(tmp.Name()); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {

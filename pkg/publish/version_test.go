@@ -167,6 +167,35 @@ func TestPublishVersion(t *testing.T) {
 	}
 }
 
+// TestImportFile: a file built elsewhere (the bundled demo) imported as a
+// catalog version names that version, not the build it came from, and the
+// file imported is left as it was.
+func TestImportFile(t *testing.T) {
+	s := serveCatalog(t)
+	good := writeFile(t, "vung.geojson", `{"type":"FeatureCollection","features":[`+square+`]}`)
+	if _, err := s.publish(t, "nguon", good, publish.InvalidFail); err != nil {
+		t.Fatal(err)
+	}
+	src := s.cat.Path(catalog.VersionFile("nguon", 1))
+	by := catalog.Principal{Org: "so-xd", User: "lan"}
+	v := publish.Version{Layer: "ban-sao", By: by, New: catalog.NewVersion{SourceHash: strings.Repeat("b", 64)}}
+	if _, err := publish.ImportFile(context.Background(), s.cat, v, src, catalog.VersionResult{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.reg.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.version(t, "ban-sao"); got != "ban-sao@v1" {
+		t.Errorf("imported version serves as %q, want ban-sao@v1", got)
+	}
+	if got := s.version(t, "nguon"); got != "nguon@v1" {
+		t.Errorf("the file imported now serves as %q, want nguon@v1", got)
+	}
+	if got, want := s.files(t, "ban-sao"), []string{"ban-sao.v1.mbtiles"}; !slices.Equal(got, want) {
+		t.Errorf("files %v, want %v (no temporary or journal file)", got, want)
+	}
+}
+
 // TestRecover: a version left building by a killed process is marked
 // failed and its partial file and the writers' temporary files are
 // removed; so are version files no published version owns (a retired
