@@ -662,3 +662,34 @@ func TestAPIFeatureLimit(t *testing.T) {
 		t.Errorf("job over the feature limit: %+v", j)
 	}
 }
+
+// TestAPIUploadsOfALayerKeepTheirOrder: with two workers, a big upload and
+// a small one queued after it for the same layer publish in the order they
+// came: the small one, though quicker to build, ends current, with the
+// higher version number.
+func TestAPIUploadsOfALayerKeepTheirOrder(t *testing.T) {
+	e := newAPIEnv(t, func(c *config.Config) { c.UploadWorkers = 2 })
+	var big bytes.Buffer
+	big.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range 4000 {
+		if i > 0 {
+			big.WriteByte(',')
+		}
+		x, y := 103.9+float64(i%80)*0.0025, 21.2+float64(i/80)*0.0025
+		fmt.Fprintf(&big, `{"type":"Feature","properties":{"plan":"big"},"geometry":{"type":"Polygon","coordinates":[[[%[1]g,%[2]g],[%[3]g,%[2]g],[%[3]g,%[4]g],[%[1]g,%[4]g],[%[1]g,%[2]g]]]}}`,
+			x, y, x+0.002, y+0.002)
+	}
+	big.WriteString(`]}`)
+	first := e.upload(t, "vung", e.a, "application/geo+json", big.Bytes(), "")
+	second := e.upload(t, "vung", e.a, "application/geo+json", zone("small"), "")
+	first, second = e.wait(t, first, e.a), e.wait(t, second, e.a)
+	if first.State != "succeeded" || second.State != "succeeded" {
+		t.Fatalf("jobs %+v %+v", first, second)
+	}
+	if second.Version <= first.Version {
+		t.Errorf("the second upload is v%d, the first v%d", second.Version, first.Version)
+	}
+	if v, _ := e.served(t, "vung"); v != fmt.Sprintf("vung@v%d", second.Version) {
+		t.Errorf("served %q, want the second upload's v%d", v, second.Version)
+	}
+}

@@ -30,6 +30,9 @@ type upload struct {
 	owner    string
 	encoding string
 	crs      string
+
+	after *upload       // the previous upload of the same layer, if still unfinished when this one was queued
+	done  chan struct{} // closed when this upload's job has ended
 }
 
 // uploader runs upload jobs in the background: at most workers publishes
@@ -49,8 +52,9 @@ type uploader struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex // guards closed and sends on queue against close
+	mu     sync.Mutex // guards closed, last and sends on queue against close
 	closed bool
+	last   map[string]*upload // the newest unfinished upload of each layer
 }
 
 // progressEvery is how often at most a running job's progress is written
@@ -69,7 +73,7 @@ func newUploader(s *Server, cat *catalog.Catalog, cfg config.Config) *uploader {
 	u := &uploader{s: s, cat: cat, base: q, maxBytes: int64(cfg.MaxUploadMB) << 20,
 		slots: make(chan struct{}, cfg.UploadWorkers+cfg.UploadQueue),
 		queue: make(chan *upload, cfg.UploadWorkers+cfg.UploadQueue),
-		ctx:   ctx, cancel: cancel}
+		ctx:   ctx, cancel: cancel, last: map[string]*upload{}}
 	for range cfg.UploadWorkers {
 		u.wg.Add(1)
 		go u.work()
@@ -94,15 +98,31 @@ func (u *uploader) reserve() bool {
 func (u *uploader) release() { <-u.slots }
 
 // enqueue hands an upload with a reserved slot to the workers. It cannot
-// block: the queue holds as many as there are slots.
+// block: the queue holds as many as there are slots. Uploads of one layer
+// publish in the order they were queued, whatever the number of workers,
+// so an older upload never becomes current after a newer one.
 func (u *uploader) enqueue(up *upload) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.closed {
 		return errors.New("the server is stopping")
 	}
+	up.done = make(chan struct{})
+	up.after = u.last[up.job.Layer]
+	u.last[up.job.Layer] = up
 	u.queue <- up
 	return nil
+}
+
+// finish marks up's job ended, letting the next upload of its layer run.
+func (u *uploader) finish(up *upload) {
+	u.mu.Lock()
+	if u.last[up.job.Layer] == up {
+		delete(u.last, up.job.Layer)
+	}
+	u.mu.Unlock()
+	close(up.done)
+	u.release()
 }
 
 func (u *uploader) work() {
@@ -113,7 +133,7 @@ func (u *uploader) work() {
 			return
 		case up := <-u.queue:
 			u.run(up)
-			u.release()
+			u.finish(up)
 		}
 	}
 }
@@ -131,7 +151,7 @@ func (u *uploader) close() {
 		select {
 		case up := <-u.queue:
 			u.fail(up, 0, errStopped)
-			u.release()
+			u.finish(up)
 		default:
 			return
 		}
@@ -144,6 +164,12 @@ var errStopped = errors.New("the server stopped before this upload was published
 func (u *uploader) run(up *upload) {
 	log := u.s.log.With("job", up.job.ID, "layer", up.job.Layer)
 	ctx := u.ctx
+	if up.after != nil {
+		select {
+		case <-up.after.done:
+		case <-ctx.Done():
+		}
+	}
 	if ctx.Err() != nil {
 		u.fail(up, 0, errStopped)
 		return
