@@ -693,3 +693,39 @@ func TestAPIUploadsOfALayerKeepTheirOrder(t *testing.T) {
 		t.Errorf("served %q, want the second upload's v%d", v, second.Version)
 	}
 }
+
+// TestAPIDeletedWhileQueued: an upload waiting in the queue for a layer
+// that an admin deletes meanwhile fails and does not create the layer
+// again.
+func TestAPIDeletedWhileQueued(t *testing.T) {
+	e := newAPIEnv(t, nil) // one worker
+	if j := e.wait(t, e.upload(t, "vung", e.a, "application/geo+json", zone("one"), ""), e.a); j.State != "succeeded" {
+		t.Fatalf("v1: %+v", j)
+	}
+	var big bytes.Buffer
+	big.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range 3000 {
+		if i > 0 {
+			big.WriteByte(',')
+		}
+		x, y := 103.9+float64(i%60)*0.0025, 21.2+float64(i/60)*0.0025
+		fmt.Fprintf(&big, `{"type":"Feature","properties":{"plan":"big"},"geometry":{"type":"Polygon","coordinates":[[[%[1]g,%[2]g],[%[3]g,%[2]g],[%[3]g,%[4]g],[%[1]g,%[4]g],[%[1]g,%[2]g]]]}}`,
+			x, y, x+0.002, y+0.002)
+	}
+	big.WriteString(`]}`)
+	busy := e.upload(t, "khac", e.a, "application/geo+json", big.Bytes(), "")
+	queued := e.upload(t, "vung", e.a, "application/geo+json", zone("two"), "")
+	if res, b := e.do(t, http.MethodDelete, "/api/layers/vung", e.admin, "", nil); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", res.StatusCode, b)
+	}
+	if j := e.wait(t, busy, e.a); j.State != "succeeded" {
+		t.Errorf("the other layer's upload: %+v", j)
+	}
+	j := e.wait(t, queued, e.a)
+	if j.State != "failed" || !strings.Contains(j.Error, "deleted") {
+		t.Errorf("upload queued for a deleted layer: %+v", j)
+	}
+	if res, _ := e.do(t, http.MethodGet, "/api/layers/vung", e.a, "", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("deleted layer answers %d, want 404", res.StatusCode)
+	}
+}

@@ -31,6 +31,8 @@ type upload struct {
 	encoding string
 	crs      string
 
+	existed bool // the layer existed when the upload was accepted
+
 	after *upload       // the previous upload of the same layer, if still unfinished when this one was queued
 	done  chan struct{} // closed when this upload's job has ended
 }
@@ -173,6 +175,14 @@ func (u *uploader) run(up *upload) {
 	if ctx.Err() != nil {
 		u.fail(up, 0, errStopped)
 		return
+	}
+	if up.existed {
+		// Deleted while this upload waited: publishing would create the
+		// layer again, which its deleter did not ask for.
+		if _, err := u.cat.Layer(ctx, up.job.Layer); catalog.ErrorKind(err) == catalog.NotFound {
+			u.fail(up, 0, fmt.Errorf("layer %s was deleted after this upload was accepted; upload again to create it anew", up.job.Layer))
+			return
+		}
 	}
 	if _, err := u.cat.UpdateJob(ctx, up.by, up.job.ID, catalog.JobUpdate{State: catalog.JobRunning, Step: publish.StepRead}); err != nil {
 		log.Error("api: job cannot start", "err", err)

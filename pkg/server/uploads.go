@@ -87,7 +87,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) (err error
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.UploadTimeout)
 	defer cancel()
 	wantOwner := opts.owner
-	owner, err := s.uploadOwner(ctx, p, id, wantOwner)
+	owner, existed, err := s.uploadOwner(ctx, p, id, wantOwner)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) (err error
 		return apiError(err)
 	}
 	up := &upload{job: job, by: p, hash: hash, name: name, title: opts.title, owner: owner,
-		encoding: opts.encoding, crs: opts.crs}
+		encoding: opts.encoding, crs: opts.crs, existed: existed}
 	if err := s.uploads.enqueue(up); err != nil {
 		s.uploads.fail(up, 0, errStopped)
 		return &Err{Kind: KindUnavailable, Detail: "the server is stopping; upload again later"}
@@ -151,34 +151,34 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) (err error
 // uploadOwner checks, before the body is read, that p may upload to layer
 // id and returns the organisation owning it (for a new layer: want, or
 // p's own organisation).
-func (s *Server) uploadOwner(ctx context.Context, p catalog.Principal, id, want string) (string, error) {
+func (s *Server) uploadOwner(ctx context.Context, p catalog.Principal, id, want string) (owner string, existed bool, err error) {
 	l, err := s.cat.Layer(ctx, id)
 	switch {
 	case err == nil:
 		if err := p.CanModifyLayer(l); err != nil {
-			return "", apiError(err)
+			return "", false, apiError(err)
 		}
 		if want != "" && want != l.Owner {
-			return "", errorf(KindConflict, "layer %s is owned by %s already: owner cannot change", id, l.Owner)
+			return "", false, errorf(KindConflict, "layer %s is owned by %s already: owner cannot change", id, l.Owner)
 		}
-		return l.Owner, nil
+		return l.Owner, true, nil
 	case catalog.ErrorKind(err) != catalog.NotFound:
-		return "", err
+		return "", false, err
 	}
-	owner := want
+	owner = want
 	if owner == "" {
 		owner = p.Org
 	}
 	if owner == "" {
-		return "", errorf(KindInvalid, "layer %s is new: an admin token must name its owner organisation (owner=ORG)", id)
+		return "", false, errorf(KindInvalid, "layer %s is new: an admin token must name its owner organisation (owner=ORG)", id)
 	}
 	if err := p.CanActFor(owner); err != nil {
-		return "", apiError(err)
+		return "", false, apiError(err)
 	}
 	if _, err := s.cat.Org(ctx, owner); err != nil {
-		return "", apiError(err)
+		return "", false, apiError(err)
 	}
-	return owner, nil
+	return owner, false, nil
 }
 
 func isMultipart(r *http.Request) bool {
