@@ -72,7 +72,7 @@ func (l *Layer) encodedSize() int {
 		}
 	}
 	for _, c := range l.cols {
-		size += 4*n + 4 + 9*len(c.dict) + c.size
+		size += 4*n + 4 + 9*c.distinct() + c.size
 	}
 	return size
 }
@@ -123,7 +123,16 @@ func (l *Layer) AppendBinary(b []byte) ([]byte, error) {
 	}
 	for _, c := range l.cols {
 		b = appendFixed(b, c.vals)
-		b = le.AppendUint32(b, uint32(len(c.dict)-1))
+		b = le.AppendUint32(b, uint32(c.distinct()-1))
+		if c.off != nil {
+			for code := 1; code < c.distinct(); code++ {
+				s := c.text[c.off[code]:c.off[code+1]]
+				b = append(b, tagString)
+				b = le.AppendUint32(b, uint32(len(s)))
+				b = append(b, s...)
+			}
+			continue
+		}
 		for _, v := range c.dict[1:] {
 			switch v := v.(type) {
 			case string:

@@ -51,7 +51,8 @@ type Column struct {
 }
 
 // Columns returns the layer's columns. The slices are the layer's own and
-// must not be modified.
+// must not be modified, but for the dictionaries of string columns, which
+// are boxed anew from their packed form.
 func (l *Layer) Columns() Columns {
 	c := Columns{
 		Info: l.info, Schema: l.schema, IDKind: l.idKind, IDs: l.ids, StringIDs: l.strIDs, Kinds: l.kinds,
@@ -59,7 +60,14 @@ func (l *Layer) Columns() Columns {
 		Props: make([]Column, len(l.cols)),
 	}
 	for i, col := range l.cols {
-		c.Props[i] = Column{Codes: col.vals, Dict: col.dict, Coded: col.coded}
+		dict := col.dict
+		if col.off != nil {
+			dict = make([]any, col.distinct())
+			for code := 1; code < len(dict); code++ {
+				dict[code] = col.str(uint32(code))
+			}
+		}
+		c.Props[i] = Column{Codes: col.vals, Dict: dict, Coded: col.coded}
 	}
 	return c
 }
@@ -175,6 +183,7 @@ func FromColumns(c Columns) (*Layer, error) {
 			}
 		}
 		l.cols[f] = column{vals: p.Codes, dict: p.Dict, size: size, coded: p.Coded}
+		l.cols[f].pack()
 	}
 	switch c.IDKind {
 	case IDNumber, IDRow:

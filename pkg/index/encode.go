@@ -124,7 +124,12 @@ func (l *Layer) appendProperty(b []byte, i, f int) []byte {
 	b = geojson.AppendString(b, l.schema.Fields[f].Name)
 	b = append(b, ':')
 	c := &l.cols[f]
-	return geojson.AppendValue(b, c.dict[c.vals[i]])
+	if c.off != nil {
+		if v := c.vals[i]; v != 0 {
+			return geojson.AppendString(b, c.str(v))
+		}
+	}
+	return geojson.AppendValue(b, c.value(c.vals[i]))
 }
 
 // AppendIDText appends feature i's id as text (FeatureIDText) without

@@ -84,9 +84,11 @@ type Layer struct {
 // have different codes.
 type column struct {
 	vals  []uint32
-	dict  []any // dict[0] is nil
-	size  int   // bytes of the values in dict (string data, raw JSON)
-	coded bool  // every value has exactly one code
+	dict  []any    // dict[0] is nil; nil once packed (dict.go)
+	text  []byte   // packed strings (dict.go)
+	off   []uint32 // packed strings: code c is text[off[c]:off[c+1]]
+	size  int      // bytes of the values (string data, raw JSON)
+	coded bool     // every value has exactly one code
 }
 
 // Info returns the layer description given to the Builder.
@@ -256,7 +258,7 @@ func (l *Layer) Properties(i int) feature.Properties {
 	p := make(feature.Properties, len(l.cols))
 	for c := range l.cols {
 		if v := l.cols[c].vals[i]; v != 0 {
-			p[l.schema.Fields[c].Name] = l.cols[c].dict[v]
+			p[l.schema.Fields[c].Name] = l.cols[c].value(v)
 		}
 	}
 	return p
@@ -269,11 +271,11 @@ func (l *Layer) Properties(i int) feature.Properties {
 func (l *Layer) Value(i, f int) (code uint32, v any) {
 	c := &l.cols[f]
 	code = c.vals[i]
-	return code, c.dict[code]
+	return code, c.value(code)
 }
 
 // Distinct returns the number of value codes of field f, nil included.
-func (l *Layer) Distinct(f int) int { return len(l.cols[f].dict) }
+func (l *Layer) Distinct(f int) int { return l.cols[f].distinct() }
 
 // MemoryPerFeature returns the bytes the layer holds per feature: the
 // capacities of every slab, id and column, the dictionary values (string
@@ -293,6 +295,10 @@ func (l *Layer) MemoryPerFeature() float64 {
 	n += cap(l.coords) * 8
 	n += cap(l.merc) * 8
 	for _, c := range l.cols {
+		if c.off != nil {
+			n += cap(c.vals)*4 + cap(c.off)*4 + cap(c.text)
+			continue
+		}
 		n += cap(c.vals)*4 + cap(c.dict)*16 + c.size
 		// Values in an interface are boxed: a string or JSON header, or
 		// an 8-byte number, on the heap behind each dictionary entry.
@@ -387,7 +393,7 @@ func LonLat(x, y float64) (lon, lat float64) {
 }
 
 // DictValue returns the value of field f that has code code (see Value).
-func (l *Layer) DictValue(f int, code uint32) any { return l.cols[f].dict[code] }
+func (l *Layer) DictValue(f int, code uint32) any { return l.cols[f].value(code) }
 
 // Coded reports whether field f is fully dictionary-coded: every distinct
 // value has exactly one code, so an equality filter can compare codes.

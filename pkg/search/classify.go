@@ -111,7 +111,7 @@ func shapeOf(l *index.Layer, f int) fieldShape {
 	sh.distinct = d
 	step := max(1, d/classifySample)
 	for c := 1; c <= d; c += step {
-		s, ok := l.DictValue(f, uint32(c)).(string)
+		s, ok := l.DictString(f, uint32(c))
 		if !ok {
 			sh.distinct = -1
 			break

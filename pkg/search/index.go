@@ -97,7 +97,7 @@ func build(l *index.Layer, kinds []FieldKind) *Index {
 		entryOf[f] = make([]int32, d)
 		for c := 1; c < d; c++ {
 			entryOf[f][c] = -1
-			s, ok := l.DictValue(f, uint32(c)).(string)
+			s, ok := l.DictString(f, uint32(c))
 			if !ok {
 				continue
 			}
@@ -291,7 +291,7 @@ func (f *finder) startRank(e uint32, rest []byte) Rank {
 	x := f.x
 	switch {
 	case len(rest) == 0:
-		if s, ok := x.layer.DictValue(int(x.field[e]), x.code[e]).(string); ok && exactForm(s) == f.eq {
+		if s, ok := x.layer.DictString(int(x.field[e]), x.code[e]); ok && exactForm(s) == f.eq {
 			return Exact
 		}
 		return Folded
