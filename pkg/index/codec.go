@@ -124,12 +124,25 @@ func (l *Layer) AppendBinary(b []byte) ([]byte, error) {
 	for _, c := range l.cols {
 		b = appendFixed(b, c.vals)
 		b = le.AppendUint32(b, uint32(c.distinct()-1))
-		if c.off != nil {
+		switch {
+		case c.off != nil:
 			for code := 1; code < c.distinct(); code++ {
 				s := c.text[c.off[code]:c.off[code+1]]
 				b = append(b, tagString)
 				b = le.AppendUint32(b, uint32(len(s)))
 				b = append(b, s...)
+			}
+			continue
+		case c.ints != nil:
+			for _, v := range c.ints[1:] {
+				b = append(b, tagInt)
+				b = le.AppendUint64(b, uint64(v))
+			}
+			continue
+		case c.floats != nil:
+			for _, v := range c.floats[1:] {
+				b = append(b, tagFloat)
+				b = le.AppendUint64(b, math.Float64bits(v))
 			}
 			continue
 		}

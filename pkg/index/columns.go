@@ -51,8 +51,8 @@ type Column struct {
 }
 
 // Columns returns the layer's columns. The slices are the layer's own and
-// must not be modified, but for the dictionaries of string columns, which
-// are boxed anew from their packed form.
+// must not be modified, but for the dictionaries of packed columns
+// (strings or numbers of one type), which are boxed anew.
 func (l *Layer) Columns() Columns {
 	c := Columns{
 		Info: l.info, Schema: l.schema, IDKind: l.idKind, IDs: l.ids, StringIDs: l.strIDs, Kinds: l.kinds,
@@ -61,10 +61,10 @@ func (l *Layer) Columns() Columns {
 	}
 	for i, col := range l.cols {
 		dict := col.dict
-		if col.off != nil {
+		if dict == nil {
 			dict = make([]any, col.distinct())
 			for code := 1; code < len(dict); code++ {
-				dict[code] = col.str(uint32(code))
+				dict[code] = col.value(uint32(code))
 			}
 		}
 		c.Props[i] = Column{Codes: col.vals, Dict: dict, Coded: col.coded}

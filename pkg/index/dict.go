@@ -7,10 +7,11 @@ import (
 
 // A column whose dictionary holds only strings (nil aside) keeps them
 // packed: every value in one byte array, text[off[c]:off[c+1]] for code c
-// (code 0 is nil), instead of a []any of boxed strings. At a million plot
-// codes the boxed form is a million heap objects and two million pointers
-// that every garbage collection marks and scans; the packed form is two
-// pointer-free arrays (README, "Search").
+// (code 0 is nil), instead of a []any of boxed strings; one of only int64
+// or only float64 values keeps them in a []int64 or []float64 (index 0
+// unused). At a million plot codes or areas the boxed form is a million
+// heap objects and pointers that every garbage collection marks and
+// scans; the packed form is pointer-free (README, "Search").
 
 // packStrings packs dict into a byte array and offsets when every value
 // after dict[0] is a string; ok is false otherwise (or beyond 4 GiB).
@@ -35,20 +36,51 @@ func packStrings(dict []any) (text []byte, off []uint32, ok bool) {
 	return text, off, true
 }
 
-// pack turns a column of strings into its packed form.
+// packNumbers returns the values of dict (index 0 zero) when every value
+// after dict[0] is a T.
+func packNumbers[T int64 | float64](dict []any) ([]T, bool) {
+	out := make([]T, len(dict))
+	for c, v := range dict[1:] {
+		x, ok := v.(T)
+		if !ok {
+			return nil, false
+		}
+		out[c+1] = x
+	}
+	return out, true
+}
+
+// pack turns a column of strings or numbers of one type into its packed
+// form.
 func (c *column) pack() {
-	if c.off != nil {
+	if c.dict == nil || len(c.dict) < 2 {
 		return
 	}
-	if text, off, ok := packStrings(c.dict); ok {
-		c.text, c.off, c.dict = text, off, nil
+	switch c.dict[1].(type) {
+	case string:
+		if text, off, ok := packStrings(c.dict); ok {
+			c.text, c.off, c.dict = text, off, nil
+		}
+	case int64:
+		if v, ok := packNumbers[int64](c.dict); ok {
+			c.ints, c.dict = v, nil
+		}
+	case float64:
+		if v, ok := packNumbers[float64](c.dict); ok {
+			c.floats, c.dict = v, nil
+		}
 	}
 }
 
 // distinct returns the number of codes, nil included.
 func (c *column) distinct() int {
-	if c.off != nil {
+	switch {
+	case c.off != nil:
 		return len(c.off) - 1
+	case c.ints != nil:
+		return len(c.ints)
+	case c.floats != nil:
+		return len(c.floats)
 	}
 	return len(c.dict)
 }
@@ -63,24 +95,35 @@ func (c *column) str(code uint32) string {
 	return unsafe.String(&c.text[a], int(b-a))
 }
 
-// value returns the value of code, nil for 0. A packed string is boxed
-// anew (16 bytes) on each call.
+// value returns the value of code, nil for 0. A packed value is boxed
+// anew (a string header or, but for small integers, a number) on each
+// call.
 func (c *column) value(code uint32) any {
-	if c.off == nil {
+	switch {
+	case c.dict != nil:
 		return c.dict[code]
-	}
-	if code == 0 {
+	case code == 0:
 		return nil
+	case c.off != nil:
+		return c.str(code)
+	case c.ints != nil:
+		return c.ints[code]
 	}
-	return c.str(code)
+	return c.floats[code]
 }
 
 // DictString returns the value of field f that has code code when it is a
 // string, without boxing it (see DictValue).
 func (l *Layer) DictString(f int, code uint32) (string, bool) {
 	c := &l.cols[f]
-	if c.off != nil {
-		return c.str(code), code != 0
+	switch {
+	case c.off != nil:
+		if code == 0 {
+			return "", false
+		}
+		return c.str(code), true
+	case c.dict == nil:
+		return "", false
 	}
 	s, ok := c.dict[code].(string)
 	return s, ok

@@ -83,12 +83,14 @@ type Layer struct {
 // deduplicated while building (coded is then false), so equal values may
 // have different codes.
 type column struct {
-	vals  []uint32
-	dict  []any    // dict[0] is nil; nil once packed (dict.go)
-	text  []byte   // packed strings (dict.go)
-	off   []uint32 // packed strings: code c is text[off[c]:off[c+1]]
-	size  int      // bytes of the values (string data, raw JSON)
-	coded bool     // every value has exactly one code
+	vals   []uint32
+	dict   []any     // dict[0] is nil; nil once packed (dict.go)
+	ints   []int64   // packed int64 values (dict.go)
+	floats []float64 // packed float64 values (dict.go)
+	text   []byte    // packed strings (dict.go)
+	off    []uint32  // packed strings: code c is text[off[c]:off[c+1]]
+	size   int       // bytes of the values (string data, raw JSON)
+	coded  bool      // every value has exactly one code
 }
 
 // Info returns the layer description given to the Builder.
@@ -295,8 +297,8 @@ func (l *Layer) MemoryPerFeature() float64 {
 	n += cap(l.coords) * 8
 	n += cap(l.merc) * 8
 	for _, c := range l.cols {
-		if c.off != nil {
-			n += cap(c.vals)*4 + cap(c.off)*4 + cap(c.text)
+		if c.dict == nil {
+			n += cap(c.vals)*4 + cap(c.off)*4 + cap(c.text) + cap(c.ints)*8 + cap(c.floats)*8
 			continue
 		}
 		n += cap(c.vals)*4 + cap(c.dict)*16 + c.size
