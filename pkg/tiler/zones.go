@@ -40,20 +40,26 @@ type zoneTotals struct {
 	centered int // polygons whose centre is in the tile proper
 }
 
-// add counts polygon feature i of l.
-func (s *zoneTotals) add(e *encoder, l *index.Layer, i int) {
+// add counts a polygon of areaM2 square metres, centered when its centre
+// is in the tile proper (see zoneParcel).
+func (s *zoneTotals) add(areaM2 float64, centered bool) {
+	s.parcels++
+	s.areaM2 += areaM2
+	if centered {
+		s.centered++
+	}
+}
+
+// zoneParcel returns the area of polygon feature i of l in square metres
+// and whether its centre is in the tile proper: each polygon counts as
+// dissolved once per zoom, in the tile holding its centre.
+func (e *encoder) zoneParcel(l *index.Layer, i int) (areaM2 float64, centered bool) {
 	b := l.MercatorBound(i)
 	_, lat := index.LonLat((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
 	k := index.MetresPerPixel(lat, 0, 1) // metres of one world unit
-	s.parcels++
-	s.areaM2 += polygonArea(l, i, 1) * k * k
-	// Each polygon counts as dissolved once per zoom: in the tile
-	// holding its centre.
 	ext := int32(e.t.opts.Extent)
 	c := e.snap.snap((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
-	if c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext {
-		s.centered++
-	}
+	return polygonArea(l, i, 1) * k * k, c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext
 }
 
 // zoneLayer encodes the features of a dissolving layer below its detail
@@ -69,42 +75,42 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 	for z := e.z; z < e.t.layers[li].DetailZoom-1 && e.zoneGrid < int32(e.t.opts.Extent/2048); z++ {
 		e.zoneGrid *= 2
 	}
-	var sums map[uint32]*zoneTotals
-	ext := int32(e.t.opts.Extent)
+	// Totals are computed once per polygon: sums of the polygons left
+	// after snapping (edge cancellation), all of every polygon (the
+	// raster union draws them all).
+	sums, all := map[uint32]*zoneTotals{}, map[uint32]*zoneTotals{}
 	layerDissolved := e.dissolved
-	exact := map[uint32]float64{}
 	for _, i := range e.ids {
 		if l.Kind(i).Dimension() != 2 {
 			e.addFeature(li, l, i, false)
 			continue
 		}
 		code, _ := l.Value(i, field)
+		areaM2, centered := e.zoneParcel(l, i)
+		t := all[code]
+		if t == nil {
+			t = &zoneTotals{}
+			all[code] = t
+		}
+		t.add(areaM2, centered)
 		before := len(e.zoneParts)
 		e.zoneRings(l, i, code)
 		if len(e.zoneParts) == before {
 			// Smaller than the grid: its area went to its neighbours,
 			// which snapped to the same points.
-			b := l.MercatorBound(i)
-			c := e.snap.snap((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
-			if c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext {
+			if centered {
 				e.dissolved++
 			}
 			continue
-		}
-		if sums == nil {
-			sums = map[uint32]*zoneTotals{}
 		}
 		s := sums[code]
 		if s == nil {
 			s = &zoneTotals{}
 			sums[code] = s
 		}
-		s.add(e, l, i)
-		if a := e.exactArea(l, i); a > 0 {
-			exact[code] += a
-		}
+		s.add(areaM2, centered)
 	}
-	e.zoneLayers = append(e.zoneLayers, zoneLayerArea{layer: li, exact: exact, drawn: map[uint32]float64{}})
+	e.zoneLayers = append(e.zoneLayers, zoneLayerArea{layer: li, exact: map[uint32]float64{}, drawn: map[uint32]float64{}})
 	if len(e.zoneParts) == 0 {
 		return
 	}
@@ -119,21 +125,42 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 	})
 	geom0, zones0, feats0, dissolved0 := len(e.geom), len(e.zones), len(e.feats), e.dissolved
 	if e.cancelZones(li, l, field, sums, false) {
+		e.zoneLayers[len(e.zoneLayers)-1].exact = e.zoneExact(l)
 		return
 	}
 	// Polygons of one value overlap: a union on the raster, or, over its
 	// limits, the polygons kept whole.
 	e.geom, e.zones, e.feats, e.dissolved = e.geom[:geom0], e.zones[:zones0], e.feats[:feats0], layerDissolved
-	if e.rasterZones(li, l, field) {
+	if e.rasterZones(li, l, field, all) {
 		e.unions++
 		return
 	}
 	e.geom, e.zones, e.feats, e.dissolved = e.geom[:geom0], e.zones[:zones0], e.feats[:feats0], dissolved0
 	lz := &e.zoneLayers[len(e.zoneLayers)-1]
-	lz.exact = exact
+	lz.exact = e.zoneExact(l)
 	clear(lz.drawn)
 	e.unionFallbacks++
 	e.cancelZones(li, l, field, sums, true)
+}
+
+// zoneExact returns the exact area per value of the polygons of
+// e.zoneParts in the tile proper (see exactArea), summed in the order of
+// e.ids within each value as the parts are (stably sorted by value). It
+// is computed only where edge cancellation draws the zones: the raster
+// union measures against its own finest raster.
+func (e *encoder) zoneExact(l *index.Layer) map[uint32]float64 {
+	exact := map[uint32]float64{}
+	last := int32(-1)
+	for _, p := range e.zoneParts {
+		if p.idx == last {
+			continue
+		}
+		last = p.idx
+		if a := e.exactArea(l, int(p.idx)); a > 0 {
+			exact[p.code] += a
+		}
+	}
+	return exact
 }
 
 // emitZone appends the zone feature of value code of layer li, from the
@@ -235,12 +262,13 @@ func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint
 
 // rasterZones makes the zones of layer li in the tile on the raster (see
 // union.go), from every polygon of e.ids, and reports false, having
-// emitted nothing, when the tile is over the raster's limits. The exact
+// emitted nothing, when the tile is over the raster's limits; totals are
+// those of every polygon of the layer in the tile, by value. The exact
 // shares the zones are measured against become the count of cells per
 // value of a raster of a quarter pixel (the finest), sampled from the
 // exact coordinates with the same rule: summed areas would count overlaps
 // twice.
-func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
+func (e *encoder) rasterZones(li int32, l *index.Layer, field int, totals map[uint32]*zoneTotals) bool {
 	u := &e.unioner
 	ext := int32(e.t.opts.Extent)
 	// A quarter of a pixel one zoom below the detail zoom, twice that per
@@ -261,7 +289,6 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 	ref.start(fine, e.clip)
 	labelOf := map[uint32]uint16{}
 	var codes []uint32
-	var totals []zoneTotals
 	sc := e.snap.scale
 	ox, oy := float64(e.snap.ox), float64(e.snap.oy)
 	for _, i := range e.ids {
@@ -277,9 +304,7 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 			lab = uint16(len(codes) + 1)
 			labelOf[code] = lab
 			codes = append(codes, code)
-			totals = append(totals, zoneTotals{})
 		}
-		totals[lab-1].add(e, l, i)
 		ref.beginPolygon()
 		g0, g1 := l.Groups(i)
 		for g := g0; g < g1; g++ {
@@ -311,7 +336,7 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 	ok := true
 	u.eachLabel(&e.dissolver, func(a, b uint16) int { return cmp.Compare(codes[a-1], codes[b-1]) }, func(lab uint16) {
 		polygons := func(fn func(rings [][]pt)) bool { return e.dissolver.polygons(2, fn) }
-		ok = ok && e.emitZone(li, field, codes[lab-1], &totals[lab-1], polygons)
+		ok = ok && e.emitZone(li, field, codes[lab-1], totals[codes[lab-1]], polygons)
 	})
 	if !ok {
 		// Unreachable (the chains cross nowhere); the caller drops what
@@ -329,8 +354,8 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int) bool {
 			lz.exact[codes[lab]] += float64(n) * cell2
 		}
 	}
-	for _, s := range totals {
-		e.dissolved += s.centered
+	for _, code := range codes {
+		e.dissolved += totals[code].centered
 	}
 	return true
 }
