@@ -136,7 +136,17 @@ func (d *dissolver) addRing(r []pt) {
 // other), the edges left cross. polygons then calls fn with nothing and
 // returns false, and the caller draws those polygons one by one.
 func (d *dissolver) polygons(minArea2 int64, fn func(rings [][]pt)) bool {
-	// Cancel opposite edges.
+	if !d.cancel() {
+		return false
+	}
+	d.link(minArea2, fn)
+	return true
+}
+
+// cancel cancels the opposite edges of the rings added since reset,
+// leaving the others in d.out, and reports false where two of those cross
+// (unless noCrossCheck): the first half of polygons.
+func (d *dissolver) cancel() bool {
 	slices.SortFunc(d.keys, func(a, b keyed) int {
 		if c := cmpPt(a.lo, b.lo); c != 0 {
 			return c
@@ -160,11 +170,14 @@ func (d *dissolver) polygons(minArea2 int64, fn func(rings [][]pt)) bool {
 		}
 		i = j
 	}
+	return len(d.out) == 0 || d.noCrossCheck || !d.crossing()
+}
+
+// link links the edges of d.out left by cancel into rings and calls fn
+// with each polygon they form (see polygons): the second half of polygons.
+func (d *dissolver) link(minArea2 int64, fn func(rings [][]pt)) {
 	if len(d.out) == 0 {
-		return true
-	}
-	if !d.noCrossCheck && d.crossing() {
-		return false
+		return
 	}
 	slices.SortFunc(d.out, func(a, b edge) int {
 		if c := cmpPt(a.a, b.a); c != 0 {
@@ -220,7 +233,6 @@ func (d *dissolver) polygons(minArea2 int64, fn func(rings [][]pt)) bool {
 		d.rings = append(d.rings, zr)
 	}
 	d.assemble(fn)
-	return true
 }
 
 // crossing reports whether two of the edges left after cancellation cross

@@ -67,6 +67,8 @@ type encoder struct {
 	unions, unionFallbacks int
 	zoneParts              []zonePart
 	retryParts             []zonePart
+	cancelGroups           []cancelGroup // see tryCancelZones
+	cancelEdges            []edge
 	linePieces             []linePiece
 	lineKeys               []lineGroup
 	zonePool               []pt

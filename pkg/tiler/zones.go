@@ -124,7 +124,7 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 		return 0
 	})
 	geom0, zones0, feats0, dissolved0 := len(e.geom), len(e.zones), len(e.feats), e.dissolved
-	if e.cancelZones(li, l, field, sums, false) {
+	if e.tryCancelZones(li, l, field, sums) {
 		e.zoneLayers[len(e.zoneLayers)-1].exact = e.zoneExact(l)
 		return
 	}
@@ -140,7 +140,7 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 	lz.exact = e.zoneExact(l)
 	clear(lz.drawn)
 	e.unionFallbacks++
-	e.cancelZones(li, l, field, sums, true)
+	e.cancelZones(li, l, field, sums)
 }
 
 // zoneExact returns the exact area per value of the polygons of
@@ -192,12 +192,81 @@ func (e *encoder) emitZone(li int32, field int, code uint32, s *zoneTotals, poly
 	return true
 }
 
+// tryCancelZones makes the zones of e.zoneParts (sorted by value) by edge
+// cancellation, and returns false, having emitted nothing, where the
+// polygons of a value overlap. It works in two passes so that a tile
+// whose polygons overlap costs no drawing: first the edges of each value
+// are cancelled and checked for crossings (stopping at the first value
+// that fails, on the zone grid and then on the tile grid), and kept; then
+// the zones are linked from the edges kept and emitted.
+func (e *encoder) tryCancelZones(li int32, l *index.Layer, field int, sums map[uint32]*zoneTotals) bool {
+	d := &e.dissolver
+	d.noCrossCheck = false
+	e.cancelGroups, e.cancelEdges = e.cancelGroups[:0], e.cancelEdges[:0]
+	for k := 0; k < len(e.zoneParts); {
+		code, k0 := e.zoneParts[k].code, k
+		d.reset()
+		for ; k < len(e.zoneParts) && e.zoneParts[k].code == code; k++ {
+			p := e.zoneParts[k]
+			d.addRing(e.zonePool[p.p0:p.p1])
+		}
+		ok := d.cancel()
+		if !ok && e.zoneGrid > 1 {
+			d.reset()
+			for _, p := range e.retryGroup(l, e.zoneParts[k0:k], code) {
+				d.addRing(e.zonePool[p.p0:p.p1])
+			}
+			ok = d.cancel()
+		}
+		if !ok {
+			return false
+		}
+		e.cancelGroups = append(e.cancelGroups, cancelGroup{code: code, e0: len(e.cancelEdges)})
+		e.cancelEdges = append(e.cancelEdges, d.out...)
+	}
+	for gi, g := range e.cancelGroups {
+		e1 := len(e.cancelEdges)
+		if gi+1 < len(e.cancelGroups) {
+			e1 = e.cancelGroups[gi+1].e0
+		}
+		d.out = append(d.out[:0], e.cancelEdges[g.e0:e1]...)
+		polygons := func(fn func(rings [][]pt)) bool { d.link(e.t.zoneMinArea2, fn); return true }
+		e.emitZone(li, field, g.code, sums[g.code], polygons)
+		e.dissolved += sums[g.code].centered
+	}
+	return true
+}
+
+// cancelGroup is the value of the dissolve field of one group of
+// tryCancelZones, and the start of its edges in encoder.cancelEdges.
+type cancelGroup struct {
+	code uint32
+	e0   int
+}
+
+// retryGroup snaps the polygons of group, parts of value code, again on
+// the tile grid, into e.retryParts, and returns them: the coarser grid of
+// zones can make edges cross where the tile grid does not.
+func (e *encoder) retryGroup(l *index.Layer, group []zonePart, code uint32) []zonePart {
+	saved, grid := e.zoneParts, e.zoneGrid
+	e.zoneParts, e.zoneGrid = e.retryParts[:0], 1
+	last := int32(-1)
+	for _, p := range group {
+		if p.idx != last {
+			e.zoneRings(l, int(p.idx), code)
+			last = p.idx
+		}
+	}
+	e.retryParts, e.zoneParts, e.zoneGrid = e.zoneParts, saved, grid
+	return e.retryParts
+}
+
 // cancelZones makes the zones of e.zoneParts (sorted by value) by edge
-// cancellation. Where the polygons of a value overlap it returns false at
-// once, unless keepOverlaps: then those polygons are drawn whole, as parts
+// cancellation where the raster union cannot (over its limits). Where the
+// polygons of a value overlap, those polygons are drawn whole, as parts
 // of their value's zone feature, with their holes, and measured as drawn
 // (where they overlap, a translucent fill is drawn twice).
-func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint32]*zoneTotals, keepOverlaps bool) bool {
+func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint32]*zoneTotals) {
 	lz := &e.zoneLayers[len(e.zoneLayers)-1]
 	tileRect := rect{min: 0, max: int32(e.t.opts.Extent)}
 	e.dissolver.noCrossCheck = false
@@ -212,19 +281,8 @@ func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint
 		ok := e.emitZone(li, field, code, sums[code], polygons)
 		group := e.zoneParts[k0:k]
 		if !ok && e.zoneGrid > 1 {
-			// The coarser grid can make edges cross where the tile grid
-			// does not: try the group again on the tile grid.
-			saved, grid := e.zoneParts, e.zoneGrid
-			e.zoneParts, e.zoneGrid = e.retryParts[:0], 1
-			last := int32(-1)
-			for _, p := range group {
-				if p.idx != last {
-					e.zoneRings(l, int(p.idx), code)
-					last = p.idx
-				}
-			}
-			e.retryParts, e.zoneParts, e.zoneGrid = e.zoneParts, saved, grid
-			group = e.retryParts
+			// Again on the tile grid (see retryGroup).
+			group = e.retryGroup(l, group, code)
 			e.dissolver.reset()
 			for _, p := range group {
 				e.dissolver.addRing(e.zonePool[p.p0:p.p1])
@@ -234,9 +292,6 @@ func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint
 		if ok {
 			e.dissolved += sums[code].centered
 			continue
-		}
-		if !keepOverlaps {
-			return false
 		}
 		start := len(e.geom)
 		e.cursor = pt{}
@@ -257,7 +312,6 @@ func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint
 		e.zones = append(e.zones, zone{field: field, code: code, parcels: s.parcels, areaM2: math.Round(s.areaM2*10) / 10})
 		e.feats = append(e.feats, feat{layer: li, idx: -1, typ: typePolygon, g0: int32(start), g1: int32(len(e.geom)), size: size, zone: int32(len(e.zones) - 1)})
 	}
-	return true
 }
 
 // rasterZones makes the zones of layer li in the tile on the raster (see
