@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 )
 
 // OrgKind is the kind of an organisation. The set is closed (the database
@@ -74,7 +75,8 @@ func (c *Catalog) AddOrg(ctx context.Context, by Principal, id, name string, kin
 	if err != nil {
 		return Org{}, err
 	}
-	o := Org{ID: id, Name: name, Kind: kind, CreatedAt: c.now().Format(rfc3339)}
+	now := c.now().UTC()
+	o := Org{ID: id, Name: name, Kind: kind, CreatedAt: now.Format(rfc3339)}
 	err = c.write(ctx, func(tx *sql.Tx) error {
 		if ok, err := exists(ctx, tx, `SELECT 1 FROM orgs WHERE id = ?`, id); err != nil || ok {
 			if ok {
@@ -82,7 +84,7 @@ func (c *Catalog) AddOrg(ctx context.Context, by Principal, id, name string, kin
 			}
 			return err
 		}
-		return c.insertOrg(ctx, tx, by, o)
+		return c.insertOrg(ctx, tx, by, o, now)
 	})
 	return o, err
 }
@@ -108,15 +110,18 @@ func (c *Catalog) EnsureOrg(ctx context.Context, by Principal, id, name string, 
 		if ErrorKind(err) != NotFound {
 			return err
 		}
-		o = Org{ID: id, Name: name, Kind: kind, CreatedAt: c.now().Format(rfc3339)}
-		return c.insertOrg(ctx, tx, by, o)
+		now := c.now().UTC()
+		o = Org{ID: id, Name: name, Kind: kind, CreatedAt: now.Format(rfc3339)}
+		return c.insertOrg(ctx, tx, by, o, now)
 	})
 	return o, err
 }
 
-func (c *Catalog) insertOrg(ctx context.Context, tx *sql.Tx, by Principal, o Org) error {
+// insertOrg stores o, created at now: the time o.CreatedAt shows, so that
+// the Org returned equals the one read back.
+func (c *Catalog) insertOrg(ctx context.Context, tx *sql.Tx, by Principal, o Org, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO orgs (id, name, kind, created_at) VALUES (?, ?, ?, ?)`,
-		o.ID, o.Name, string(o.Kind), fmtTime(c.now())); err != nil {
+		o.ID, o.Name, string(o.Kind), fmtTime(now)); err != nil {
 		return internal("add organisation "+o.ID, err)
 	}
 	return c.audit(ctx, tx, by, "org.add", "org:"+o.ID, map[string]string{"name": o.Name, "kind": string(o.Kind)})

@@ -61,8 +61,9 @@ func (c *Catalog) AddToken(ctx context.Context, by Principal, org string, admin 
 	secret := make([]byte, tokenSecretLen)
 	rand.Read(idb) // crypto/rand.Read never fails (Go 1.24+)
 	rand.Read(secret)
+	now := c.now() // one time for the Token returned and the row stored
 	t := Token{ID: hex.EncodeToString(idb), Org: org, Admin: admin, Label: label,
-		CreatedAt: c.now().Format(rfc3339), CreatedBy: by.Actor()}
+		CreatedAt: now.Format(rfc3339), CreatedBy: by.Actor()}
 	full := tokenPrefix + t.ID + "_" + base64.RawURLEncoding.EncodeToString(secret)
 	hash := tokenHash(full)
 	var orgArg any
@@ -79,7 +80,7 @@ func (c *Catalog) AddToken(ctx context.Context, by Principal, org string, admin 
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, org, admin, label, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, hash, orgArg, admin, label, fmtTime(c.now()), t.CreatedBy); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, hash, orgArg, admin, label, fmtTime(now), t.CreatedBy); err != nil {
 			return internal("add token", err)
 		}
 		return c.audit(ctx, tx, by, "token.add", "token:"+t.ID, map[string]any{"org": org, "admin": admin, "label": label})

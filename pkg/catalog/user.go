@@ -36,7 +36,8 @@ func (c *Catalog) AddUser(ctx context.Context, by Principal, name, org, password
 	}
 	// Hash outside the transaction: it takes tens of milliseconds.
 	hash := hashPassword(password, c.opts.Password)
-	u := User{Name: name, Org: org, CreatedAt: c.now().Format(rfc3339)}
+	now := c.now() // one time for the User returned and the row stored
+	u := User{Name: name, Org: org, CreatedAt: now.Format(rfc3339)}
 	err := c.write(ctx, func(tx *sql.Tx) error {
 		if ok, err := exists(ctx, tx, `SELECT 1 FROM orgs WHERE id = ?`, org); err != nil || !ok {
 			if err == nil {
@@ -51,7 +52,7 @@ func (c *Catalog) AddUser(ctx context.Context, by Principal, name, org, password
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO users (name, org, password_hash, created_at) VALUES (?, ?, ?, ?)`,
-			name, org, hash, fmtTime(c.now())); err != nil {
+			name, org, hash, fmtTime(now)); err != nil {
 			return internal("add user", err)
 		}
 		return c.audit(ctx, tx, by, "user.add", "user:"+name, map[string]string{"org": org})
