@@ -72,7 +72,12 @@ func PublishVersion(ctx context.Context, cat *catalog.Catalog, v Version, swap S
 	q.Out = cat.Path(cv.File)
 	q.Version = fmt.Sprintf("%s@v%d", v.Layer, cv.Number)
 	if q.Name == "" {
+		// The tileset's name (TileJSON, the web map) is the layer's title
+		// as the catalog now has it: this version's, or the one kept.
 		q.Name = v.Layer
+		if l, err := cat.Layer(ctx, v.Layer); err == nil && l.Title != "" {
+			q.Name = l.Title
+		}
 	}
 	res, err := Run(ctx, q, progress)
 	if err != nil {

@@ -87,6 +87,21 @@ func (s *served) publish(t *testing.T, layer, src string, invalid publish.Invali
 	return v, err
 }
 
+// tileJSONName returns the name in the layer's TileJSON.
+func (s *served) tileJSONName(t *testing.T, layer string) string {
+	t.Helper()
+	res, err := http.Get(s.url + "/tiles/" + layer + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var tj struct{ Name string }
+	if err := json.NewDecoder(res.Body).Decode(&tj); err != nil {
+		t.Fatal(err)
+	}
+	return tj.Name
+}
+
 // files lists the files under the layer's directory.
 func (s *served) files(t *testing.T, layer string) []string {
 	t.Helper()
@@ -125,6 +140,9 @@ func TestPublishVersion(t *testing.T) {
 		}
 	}
 	s.checkCaching(t, layer, "quy-hoach@v2")
+	if name := s.tileJSONName(t, layer); name != "Quy hoạch" {
+		t.Errorf("TileJSON name %q, want the catalog title %q", name, "Quy hoạch")
+	}
 	if _, err := publish.Rollback(context.Background(), s.cat, catalog.Principal{Org: "so-xd", User: "lan"}, layer, 1, s.reg); err != nil {
 		t.Fatal(err)
 	}
