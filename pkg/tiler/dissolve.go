@@ -57,10 +57,9 @@ type dissolver struct {
 	ring  []pt
 	rings []zoneRing
 	pool  []pt
-	cells map[[2]int32][]int32
-	// noCrossCheck skips the crossing check of polygons: set by callers
-	// whose edges are known not to cross (the raster union checks its own).
-	noCrossCheck bool
+	// crossing's grid
+	cellStart, cellFill []int32
+	cellEdges           []int32
 }
 
 // zoneRing is a ring of the result, stored in dissolver.pool.
@@ -75,33 +74,17 @@ func (d *dissolver) reset() {
 	d.keys = d.keys[:0]
 }
 
-// addPath adds the edges of an open path, each walked with the interior
-// on its left as addRing's.
-func (d *dissolver) addPath(p []pt) {
+// addOutPath appends the edges of an open path to d.out, each walked with
+// the interior on its left (backwards when reversed), for link: edges
+// known not to cancel nor cross (the raster union's chains).
+func (d *dissolver) addOutPath(p []pt, reversed bool) {
 	for i := 0; i+1 < len(p); i++ {
 		a, b := p[i], p[i+1]
-		if a == b {
-			continue
+		if reversed {
+			a, b = b, a
 		}
-		if less(a, b) {
-			d.keys = append(d.keys, keyed{a, b, 1})
-		} else {
-			d.keys = append(d.keys, keyed{b, a, -1})
-		}
-	}
-}
-
-// addPathReversed adds the edges of p walked backwards.
-func (d *dissolver) addPathReversed(p []pt) {
-	for i := 0; i+1 < len(p); i++ {
-		a, b := p[i+1], p[i]
-		if a == b {
-			continue
-		}
-		if less(a, b) {
-			d.keys = append(d.keys, keyed{a, b, 1})
-		} else {
-			d.keys = append(d.keys, keyed{b, a, -1})
+		if a != b {
+			d.out = append(d.out, edge{a, b})
 		}
 	}
 }
@@ -144,8 +127,8 @@ func (d *dissolver) polygons(minArea2 int64, fn func(rings [][]pt)) bool {
 }
 
 // cancel cancels the opposite edges of the rings added since reset,
-// leaving the others in d.out, and reports false where two of those cross
-// (unless noCrossCheck): the first half of polygons.
+// leaving the others in d.out, and reports false where two of those cross:
+// the first half of polygons.
 func (d *dissolver) cancel() bool {
 	slices.SortFunc(d.keys, func(a, b keyed) int {
 		if c := cmpPt(a.lo, b.lo); c != 0 {
@@ -170,7 +153,7 @@ func (d *dissolver) cancel() bool {
 		}
 		i = j
 	}
-	return len(d.out) == 0 || d.noCrossCheck || !d.crossing()
+	return len(d.out) == 0 || !d.crossing()
 }
 
 // link links the edges of d.out left by cancel into rings and calls fn
@@ -237,26 +220,63 @@ func (d *dissolver) link(minArea2 int64, fn func(rings [][]pt)) {
 
 // crossing reports whether two of the edges left after cancellation cross
 // properly (each through the other's interior): the sign of overlapping
-// input. Edges are bucketed on a grid so that only neighbours are
-// compared.
+// input. Edges are bucketed on a grid (cells of 128 units, coarser for
+// edges spread over a large area) so that only neighbours are compared.
 func (d *dissolver) crossing() bool {
-	const cell = 128
-	if d.cells == nil {
-		d.cells = map[[2]int32][]int32{}
+	lo, hi := d.out[0].a, d.out[0].a
+	for _, e := range d.out {
+		lo.x, lo.y = min(lo.x, e.a.x, e.b.x), min(lo.y, e.a.y, e.b.y)
+		hi.x, hi.y = max(hi.x, e.a.x, e.b.x), max(hi.y, e.a.y, e.b.y)
 	}
-	clear(d.cells)
+	shift := uint(7)
+	for int64(hi.x)-int64(lo.x) >= 256<<shift || int64(hi.y)-int64(lo.y) >= 256<<shift {
+		shift++
+	}
+	nx := int((int64(hi.x)-int64(lo.x))>>shift) + 1
+	ny := int((int64(hi.y)-int64(lo.y))>>shift) + 1
+	span := func(e edge) (x0, x1, y0, y1 int) {
+		x0 = int((int64(min(e.a.x, e.b.x)) - int64(lo.x)) >> shift)
+		x1 = int((int64(max(e.a.x, e.b.x)) - int64(lo.x)) >> shift)
+		y0 = int((int64(min(e.a.y, e.b.y)) - int64(lo.y)) >> shift)
+		y1 = int((int64(max(e.a.y, e.b.y)) - int64(lo.y)) >> shift)
+		return x0, x1, y0, y1
+	}
+	// Counting sort of the edges into their cells: d.cellStart[c] is the
+	// first of cell c's edges in d.cellEdges.
+	nb := nx * ny
+	d.cellStart = slices.Grow(d.cellStart[:0], nb+1)[:nb+1]
+	clear(d.cellStart)
+	for _, e := range d.out {
+		x0, x1, y0, y1 := span(e)
+		for cy := y0; cy <= y1; cy++ {
+			for cx := x0; cx <= x1; cx++ {
+				d.cellStart[cy*nx+cx+1]++
+			}
+		}
+	}
+	for c := range nb {
+		d.cellStart[c+1] += d.cellStart[c]
+	}
+	d.cellEdges = slices.Grow(d.cellEdges[:0], int(d.cellStart[nb]))[:d.cellStart[nb]]
+	d.cellFill = append(d.cellFill[:0], d.cellStart[:nb]...)
 	for k, e := range d.out {
-		x0, x1 := min(e.a.x, e.b.x)/cell, max(e.a.x, e.b.x)/cell
-		y0, y1 := min(e.a.y, e.b.y)/cell, max(e.a.y, e.b.y)/cell
-		for cx := x0; cx <= x1; cx++ {
-			for cy := y0; cy <= y1; cy++ {
-				c := [2]int32{cx, cy}
-				for _, j := range d.cells[c] {
-					if properCross(e, d.out[j]) {
-						return true
-					}
+		x0, x1, y0, y1 := span(e)
+		for cy := y0; cy <= y1; cy++ {
+			for cx := x0; cx <= x1; cx++ {
+				c := cy*nx + cx
+				d.cellEdges[d.cellFill[c]] = int32(k)
+				d.cellFill[c]++
+			}
+		}
+	}
+	for c := range nb {
+		in := d.cellEdges[d.cellStart[c]:d.cellStart[c+1]]
+		for x, i := range in {
+			e := d.out[i]
+			for _, j := range in[:x] {
+				if properCross(e, d.out[j]) {
+					return true
 				}
-				d.cells[c] = append(d.cells[c], int32(k))
 			}
 		}
 	}

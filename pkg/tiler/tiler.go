@@ -177,6 +177,10 @@ type Tiler struct {
 	// zoneMinArea2 is twice the area, in tile units², under which a zone
 	// ring is dropped as a sliver.
 	zoneMinArea2 int64
+	// areasM2[li] are the areas of layer li's polygons in square metres,
+	// computed once (under areasOnce[li]) by the first tile with zones.
+	areasM2   [][]float64
+	areasOnce []sync.Once
 }
 
 // Skipped is a feature the Tiler leaves out of every tile: a polygon with
@@ -288,6 +292,7 @@ func New(layers []Layer, opts Options) (*Tiler, error) {
 		}
 	}
 	t.dissolveField = make([]int, len(layers))
+	t.areasM2, t.areasOnce = make([][]float64, len(layers)), make([]sync.Once, len(layers))
 	for li, l := range layers {
 		t.dissolveField[li] = -1
 		if l.Dissolve != "" {

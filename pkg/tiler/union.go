@@ -2,6 +2,7 @@ package tiler
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -79,8 +80,12 @@ type unioner struct {
 	bucketSegs  []int32
 	segs        []unionSeg
 	bad         []bool
-	bySide      []unionSide
-	owed        []int // downsample: fine cells owed to each label
+	// eachLabel: the chains' sides by label
+	bySide              []unionSide
+	sideStart, sideFill []int32
+	labels              []uint16
+	owed                []int         // downsample: fine cells owed to each label
+	corners             []unionCorner // trace: the corners on a boundary
 }
 
 // unionSeg is a segment of a chain as checked for crossings.
@@ -266,19 +271,30 @@ const (
 	dirLeft
 )
 
-// edgeAt reports whether the unit edge from corner (ci, cj) in direction
-// d separates two labels.
-func (u *unioner) edgeAt(ci, cj, d int) bool {
-	switch d {
-	case dirUp: // vertical, rows cj-1, between columns ci-1 and ci
-		return cj > 0 && u.at(ci-1, cj-1) != u.at(ci, cj-1)
-	case dirDown:
-		return cj < u.h && u.at(ci-1, cj) != u.at(ci, cj)
-	case dirLeft: // horizontal, column ci-1, between rows cj-1 and cj
-		return ci > 0 && u.at(ci-1, cj-1) != u.at(ci-1, cj)
-	default:
-		return ci < u.w && u.at(ci, cj-1) != u.at(ci, cj)
+// edges returns the boundary edges from corner (ci, cj), the unit edges
+// that separate two labels: bit 1<<d for direction d.
+func (u *unioner) edges(ci, cj int) uint8 {
+	var tl, tr, bl, br uint16 // the cells around the corner
+	if ci > 0 && cj > 0 && ci < u.w && cj < u.h {
+		k := (cj-1)*u.w + ci - 1
+		tl, tr, bl, br = u.lab[k], u.lab[k+1], u.lab[k+u.w], u.lab[k+u.w+1]
+	} else {
+		tl, tr, bl, br = u.at(ci-1, cj-1), u.at(ci, cj-1), u.at(ci-1, cj), u.at(ci, cj)
 	}
+	var m uint8
+	if tl != tr {
+		m |= 1 << dirUp
+	}
+	if bl != br {
+		m |= 1 << dirDown
+	}
+	if tl != bl {
+		m |= 1 << dirLeft
+	}
+	if tr != br {
+		m |= 1 << dirRight
+	}
+	return m
 }
 
 // visited returns the visit flag of the unit edge from (ci, cj) in d.
@@ -293,16 +309,6 @@ func (u *unioner) visited(ci, cj, d int) *bool {
 	default:
 		return &u.visH[cj*u.w+ci]
 	}
-}
-
-func (u *unioner) degree(ci, cj int) int {
-	n := 0
-	for d := range 4 {
-		if u.edgeAt(ci, cj, d) {
-			n++
-		}
-	}
-	return n
 }
 
 var stepOf = [4][2]int{dirUp: {0, -1}, dirRight: {1, 0}, dirDown: {0, 1}, dirLeft: {-1, 0}}
@@ -336,7 +342,7 @@ func (u *unioner) trace() bool {
 	clear(u.visV)
 	clear(u.visH)
 	u.chains, u.raw = u.chains[:0], u.raw[:0]
-	edges := 0
+	n := 0 // unit edges walked
 	walk := func(ci, cj, d int) bool {
 		left, right := u.sides(ci, cj, d)
 		ch := unionChain{left: left, right: right, r0: int32(len(u.raw))}
@@ -344,20 +350,14 @@ func (u *unioner) trace() bool {
 		sci, scj := ci, cj
 		for {
 			*u.visited(ci, cj, d) = true
-			edges++
+			n++
 			ci, cj = ci+stepOf[d][0], cj+stepOf[d][1]
-			if (ci == sci && cj == scj) || u.degree(ci, cj) != 2 {
+			m := u.edges(ci, cj)
+			if (ci == sci && cj == scj) || bits.OnesCount8(m) != 2 {
 				break
 			}
 			// Degree 2: go on by the other edge.
-			back := (d + 2) % 4
-			nd := -1
-			for k := range 4 {
-				if k != back && u.edgeAt(ci, cj, k) {
-					nd = k
-					break
-				}
-			}
+			nd := bits.TrailingZeros8(m &^ (1 << ((d + 2) % 4)))
 			if nd != d {
 				u.raw = append(u.raw, u.corner(ci, cj))
 			}
@@ -366,19 +366,23 @@ func (u *unioner) trace() bool {
 		u.raw = append(u.raw, u.corner(ci, cj))
 		ch.r1 = int32(len(u.raw))
 		u.chains = append(u.chains, ch)
-		return edges <= unionMaxEdges
+		return n <= unionMaxEdges
 	}
-	// Chains from the nodes first, then the loops without any.
+	// Chains from the nodes first, then the loops without any, from the
+	// corners on a boundary (u.corners, in the same scan order).
+	u.corners = u.corners[:0]
 	for cj := 0; cj <= u.h; cj++ {
 		for ci := 0; ci <= u.w; ci++ {
-			if l := u.at(ci, cj); l == u.at(ci-1, cj) && l == u.at(ci, cj-1) && l == u.at(ci-1, cj-1) {
+			m := u.edges(ci, cj)
+			if m == 0 {
 				continue // inside one label: no edge
 			}
-			if u.degree(ci, cj) <= 2 {
+			u.corners = append(u.corners, unionCorner{int32(ci), int32(cj), m})
+			if bits.OnesCount8(m) <= 2 {
 				continue
 			}
 			for d := range 4 {
-				if u.edgeAt(ci, cj, d) && !*u.visited(ci, cj, d) {
+				if m&(1<<d) != 0 && !*u.visited(ci, cj, d) {
 					if !walk(ci, cj, d) {
 						return false
 					}
@@ -386,21 +390,24 @@ func (u *unioner) trace() bool {
 			}
 		}
 	}
-	for cj := 0; cj <= u.h; cj++ {
-		for ci := 0; ci <= u.w; ci++ {
-			if l := u.at(ci, cj); l == u.at(ci-1, cj) && l == u.at(ci, cj-1) && l == u.at(ci-1, cj-1) {
-				continue
-			}
-			for _, d := range [2]int{dirRight, dirDown} {
-				if u.edgeAt(ci, cj, d) && !*u.visited(ci, cj, d) {
-					if !walk(ci, cj, d) {
-						return false
-					}
+	for _, c := range u.corners {
+		ci, cj := int(c.ci), int(c.cj)
+		for _, d := range [2]int{dirRight, dirDown} {
+			if c.edges&(1<<d) != 0 && !*u.visited(ci, cj, d) {
+				if !walk(ci, cj, d) {
+					return false
 				}
 			}
 		}
 	}
 	return true
+}
+
+// unionCorner is a corner of the raster on a boundary, with its edges
+// (see unioner.edges).
+type unionCorner struct {
+	ci, cj int32
+	edges  uint8
 }
 
 // simplify simplifies every chain under tol units, then puts back
@@ -430,30 +437,45 @@ func (u *unioner) simplify(tol float64) {
 }
 
 // eachLabel calls fn with each label but 0, in the order of cmp, after
-// loading d with the chains around it, walked with the label on their
-// left: d.polygons then makes its zone.
+// loading d.out with the edges of the chains around it, walked with the
+// label on their left: d.link then makes its zone. No edge needs
+// cancelling: every unit edge of the raster is in one chain, and simplify
+// leaves no two segments the same.
 func (u *unioner) eachLabel(d *dissolver, cmp func(a, b uint16) int, fn func(label uint16)) {
-	u.bySide = u.bySide[:0]
-	for k, ch := range u.chains {
-		if ch.left != 0 {
-			u.bySide = append(u.bySide, unionSide{ch.left, int32(k), false})
-		}
-		if ch.right != 0 {
-			u.bySide = append(u.bySide, unionSide{ch.right, int32(k), true})
+	// The chains' sides by label (a counting sort, chains in order):
+	// u.sideStart[lab] is the first of label lab's in u.bySide.
+	n := 0
+	for _, ch := range u.chains {
+		n = max(n, int(ch.left), int(ch.right))
+	}
+	u.sideStart = slices.Grow(u.sideStart[:0], n+2)[:n+2]
+	clear(u.sideStart)
+	for _, ch := range u.chains {
+		u.sideStart[ch.left+1]++
+		u.sideStart[ch.right+1]++
+	}
+	u.labels = u.labels[:0]
+	for lab := 1; lab <= n; lab++ {
+		if u.sideStart[lab+1] > 0 {
+			u.labels = append(u.labels, uint16(lab))
 		}
 	}
-	slices.SortStableFunc(u.bySide, func(a, b unionSide) int { return cmp(a.label, b.label) })
-	for k := 0; k < len(u.bySide); {
-		lab, k0 := u.bySide[k].label, k
-		for ; k < len(u.bySide) && u.bySide[k].label == lab; k++ {
-		}
-		d.reset()
-		for _, s := range u.bySide[k0:k] {
-			if s.rev {
-				d.addPathReversed(u.path(int(s.chain)))
-			} else {
-				d.addPath(u.path(int(s.chain)))
-			}
+	for lab := range n + 1 {
+		u.sideStart[lab+1] += u.sideStart[lab]
+	}
+	u.bySide = slices.Grow(u.bySide[:0], int(u.sideStart[n+1]))[:u.sideStart[n+1]]
+	u.sideFill = append(u.sideFill[:0], u.sideStart[:n+1]...)
+	for k, ch := range u.chains {
+		u.bySide[u.sideFill[ch.left]] = unionSide{int32(k), false}
+		u.sideFill[ch.left]++
+		u.bySide[u.sideFill[ch.right]] = unionSide{int32(k), true}
+		u.sideFill[ch.right]++
+	}
+	slices.SortFunc(u.labels, cmp)
+	for _, lab := range u.labels {
+		d.out = d.out[:0]
+		for _, s := range u.bySide[u.sideStart[lab]:u.sideStart[lab+1]] {
+			d.addOutPath(u.path(int(s.chain)), s.rev)
 		}
 		fn(lab)
 	}
@@ -461,7 +483,6 @@ func (u *unioner) eachLabel(d *dissolver, cmp func(a, b uint16) int, fn func(lab
 
 // unionSide is a chain seen from the label on one of its sides.
 type unionSide struct {
-	label uint16
 	chain int32
 	rev   bool // the label is on the chain's right: walk it backwards
 }

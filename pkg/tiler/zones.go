@@ -50,16 +50,36 @@ func (s *zoneTotals) add(areaM2 float64, centered bool) {
 	}
 }
 
-// zoneParcel returns the area of polygon feature i of l in square metres
-// and whether its centre is in the tile proper: each polygon counts as
-// dissolved once per zoom, in the tile holding its centre.
-func (e *encoder) zoneParcel(l *index.Layer, i int) (areaM2 float64, centered bool) {
+// zoneParcel returns the area of polygon feature i of layer li in square
+// metres and whether its centre is in the tile proper: each polygon counts
+// as dissolved once per zoom, in the tile holding its centre.
+func (e *encoder) zoneParcel(li int32, l *index.Layer, i int) (areaM2 float64, centered bool) {
 	b := l.MercatorBound(i)
-	_, lat := index.LonLat((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
-	k := index.MetresPerPixel(lat, 0, 1) // metres of one world unit
 	ext := int32(e.t.opts.Extent)
 	c := e.snap.snap((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
-	return polygonArea(l, i, 1) * k * k, c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext
+	return e.t.polygonAreasM2(li)[i], c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext
+}
+
+// polygonAreasM2 returns the area in square metres of every polygon of
+// layer li (0 for other geometries), at the scale of the middle of its
+// bounding box, computed on the first call: every tile of every zoom
+// below the detail zoom needs them.
+func (t *Tiler) polygonAreasM2(li int32) []float64 {
+	t.areasOnce[li].Do(func() {
+		l := t.layers[li].Data
+		areas := make([]float64, l.Len())
+		for i := range areas {
+			if l.Kind(i).Dimension() != 2 {
+				continue
+			}
+			b := l.MercatorBound(i)
+			_, lat := index.LonLat((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
+			k := index.MetresPerPixel(lat, 0, 1) // metres of one world unit
+			areas[i] = polygonArea(l, i, 1) * k * k
+		}
+		t.areasM2[li] = areas
+	})
+	return t.areasM2[li]
 }
 
 // zoneLayer encodes the features of a dissolving layer below its detail
@@ -86,7 +106,7 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 			continue
 		}
 		code, _ := l.Value(i, field)
-		areaM2, centered := e.zoneParcel(l, i)
+		areaM2, centered := e.zoneParcel(li, l, i)
 		t := all[code]
 		if t == nil {
 			t = &zoneTotals{}
@@ -201,7 +221,6 @@ func (e *encoder) emitZone(li int32, field int, code uint32, s *zoneTotals, poly
 // the zones are linked from the edges kept and emitted.
 func (e *encoder) tryCancelZones(li int32, l *index.Layer, field int, sums map[uint32]*zoneTotals) bool {
 	d := &e.dissolver
-	d.noCrossCheck = false
 	e.cancelGroups, e.cancelEdges = e.cancelGroups[:0], e.cancelEdges[:0]
 	for k := 0; k < len(e.zoneParts); {
 		code, k0 := e.zoneParts[k].code, k
@@ -269,7 +288,6 @@ func (e *encoder) retryGroup(l *index.Layer, group []zonePart, code uint32) []zo
 func (e *encoder) cancelZones(li int32, l *index.Layer, field int, sums map[uint32]*zoneTotals) {
 	lz := &e.zoneLayers[len(e.zoneLayers)-1]
 	tileRect := rect{min: 0, max: int32(e.t.opts.Extent)}
-	e.dissolver.noCrossCheck = false
 	for k := 0; k < len(e.zoneParts); {
 		code, k0 := e.zoneParts[k].code, k
 		e.dissolver.reset()
@@ -385,11 +403,9 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int, totals map[ui
 		return false
 	}
 	u.simplify(0.75 * float64(fine))
-	e.dissolver.noCrossCheck = true
-	defer func() { e.dissolver.noCrossCheck = false }()
 	ok := true
 	u.eachLabel(&e.dissolver, func(a, b uint16) int { return cmp.Compare(codes[a-1], codes[b-1]) }, func(lab uint16) {
-		polygons := func(fn func(rings [][]pt)) bool { return e.dissolver.polygons(2, fn) }
+		polygons := func(fn func(rings [][]pt)) bool { e.dissolver.link(2, fn); return true }
 		ok = ok && e.emitZone(li, field, codes[lab-1], totals[codes[lab-1]], polygons)
 	})
 	if !ok {
