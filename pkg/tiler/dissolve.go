@@ -41,6 +41,11 @@ func cmpPt(p, q pt) int {
 	return 0
 }
 
+// ptKey returns a key of p that orders as cmpPt does.
+func ptKey(p pt) uint64 {
+	return uint64(uint32(p.x)^1<<31)<<32 | uint64(uint32(p.y)^1<<31)
+}
+
 // keyed is an edge in canonical order with the direction it was walked.
 type keyed struct {
 	lo, hi pt
@@ -50,13 +55,16 @@ type keyed struct {
 // dissolver merges the polygons added to it. Its buffers are reused from
 // tile to tile; it is not safe for concurrent use.
 type dissolver struct {
-	keys  []keyed
-	out   []edge
-	used  []bool
-	start []int // start[k]: first out edge of the k-th distinct start vertex
-	ring  []pt
-	rings []zoneRing
-	pool  []pt
+	keys []keyed
+	out  []edge
+	used []bool
+	// starts[k] is ptKey(out[k].a) while link runs (out sorted): pick
+	// finds a vertex's edges by binary search.
+	starts []uint64
+	start  []int // start[k]: first out edge of the k-th distinct start vertex
+	ring   []pt
+	rings  []zoneRing
+	pool   []pt
 	// crossing's grid
 	cellStart, cellFill []int32
 	cellEdges           []int32
@@ -170,6 +178,10 @@ func (d *dissolver) link(minArea2 int64, fn func(rings [][]pt)) {
 	})
 	d.used = slices.Grow(d.used[:0], len(d.out))[:len(d.out)]
 	clear(d.used)
+	d.starts = d.starts[:0]
+	for _, e := range d.out {
+		d.starts = append(d.starts, ptKey(e.a))
+	}
 
 	// Link the edges into rings. From any unused edge, following unused
 	// edges can only stop where it started (every vertex is balanced). At
@@ -317,7 +329,7 @@ func sliver(r []pt, a int64) bool {
 // out of cur that turns leftmost coming from prev, avoiding going straight
 // back when there is another way; -1 if none.
 func (d *dissolver) pick(prev, cur pt, first int) int {
-	lo, _ := slices.BinarySearchFunc(d.out, cur, func(e edge, p pt) int { return cmpPt(e.a, p) })
+	lo, _ := slices.BinarySearch(d.starts, ptKey(cur))
 	best, back := -1, -1
 	bestAngle := math.Inf(-1)
 	inX, inY := float64(cur.x-prev.x), float64(cur.y-prev.y)

@@ -68,8 +68,10 @@ type unioner struct {
 	work   int
 	xs     []float64
 	seg    []float64 // the polygon being filled: x0,y0,x1,y1 per edge
-	visV   []bool    // vertical edge at corner column ci, row j: visV[j*(w+1)+ci]
-	visH   []bool    // horizontal edge at row cj, column i: visH[cj*w+i]
+	rows   []unionRows
+	active []unionRows
+	visV   []bool // vertical edge at corner column ci, row j: visV[j*(w+1)+ci]
+	visH   []bool // horizontal edge at row cj, column i: visH[cj*w+i]
 	chains []unionChain
 	raw    []pt
 	simp   []pt
@@ -87,6 +89,10 @@ type unioner struct {
 	owed                []int         // downsample: fine cells owed to each label
 	corners             []unionCorner // trace: the corners on a boundary
 }
+
+// unionRows are the rows r0..r1 of the raster that edge k of
+// unioner.seg may cross (see fill).
+type unionRows struct{ r0, r1, k int32 }
 
 // unionSeg is a segment of a chain as checked for crossings.
 type unionSeg struct {
@@ -168,13 +174,48 @@ func (u *unioner) fill(label uint16) bool {
 	if u.work > unionMaxWork {
 		return false
 	}
+	// Polygons of many edges crossing many rows test, on each row, only
+	// the edges whose rows (with a row of margin) include it: the active
+	// edges. The crossings found are the same.
+	active := len(u.seg)/4 > 8 && j1 > j0
+	if active {
+		u.rows = u.rows[:0]
+		for k := 0; k < len(u.seg); k += 4 {
+			ylo, yhi := min(u.seg[k+1], u.seg[k+3]), max(u.seg[k+1], u.seg[k+3])
+			r0 := max(j0, int(math.Floor((ylo-float64(u.y0))/c-0.5)))
+			r1 := min(j1, int(math.Ceil((yhi-float64(u.y0))/c-0.5)))
+			if r0 <= r1 {
+				u.rows = append(u.rows, unionRows{int32(r0), int32(r1), int32(k)})
+			}
+		}
+		slices.SortFunc(u.rows, func(a, b unionRows) int { return int(a.r0 - b.r0) })
+		u.active = u.active[:0]
+	}
+	next := 0
 	for j := j0; j <= j1; j++ {
 		yc := float64(u.y0) + (float64(j)+0.5)*c
 		u.xs = u.xs[:0]
-		for k := 0; k < len(u.seg); k += 4 {
+		cross := func(k int) {
 			ax, ay, bx, by := u.seg[k], u.seg[k+1], u.seg[k+2], u.seg[k+3]
 			if (ay > yc) != (by > yc) {
 				u.xs = append(u.xs, ax+(yc-ay)*(bx-ax)/(by-ay))
+			}
+		}
+		if active {
+			for ; next < len(u.rows) && int(u.rows[next].r0) <= j; next++ {
+				u.active = append(u.active, u.rows[next])
+			}
+			kept := u.active[:0]
+			for _, r := range u.active {
+				if int(r.r1) >= j {
+					kept = append(kept, r)
+					cross(int(r.k))
+				}
+			}
+			u.active = kept
+		} else {
+			for k := 0; k < len(u.seg); k += 4 {
+				cross(k)
 			}
 		}
 		slices.Sort(u.xs)

@@ -53,8 +53,8 @@ func (s *zoneTotals) add(areaM2 float64, centered bool) {
 // zoneParcel returns the area of polygon feature i of layer li in square
 // metres and whether its centre is in the tile proper: each polygon counts
 // as dissolved once per zoom, in the tile holding its centre.
-func (e *encoder) zoneParcel(li int32, l *index.Layer, i int) (areaM2 float64, centered bool) {
-	b := l.MercatorBound(i)
+func (e *encoder) zoneParcel(li int32, i int) (areaM2 float64, centered bool) {
+	b := e.t.mercBounds[li][i]
 	ext := int32(e.t.opts.Extent)
 	c := e.snap.snap((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
 	return e.t.polygonAreasM2(li)[i], c.x >= 0 && c.y >= 0 && c.x < ext && c.y < ext
@@ -72,7 +72,7 @@ func (t *Tiler) polygonAreasM2(li int32) []float64 {
 			if l.Kind(i).Dimension() != 2 {
 				continue
 			}
-			b := l.MercatorBound(i)
+			b := t.mercBounds[li][i]
 			_, lat := index.LonLat((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
 			k := index.MetresPerPixel(lat, 0, 1) // metres of one world unit
 			areas[i] = polygonArea(l, i, 1) * k * k
@@ -106,7 +106,7 @@ func (e *encoder) zoneLayer(li int32, l *index.Layer, field int) {
 			continue
 		}
 		code, _ := l.Value(i, field)
-		areaM2, centered := e.zoneParcel(li, l, i)
+		areaM2, centered := e.zoneParcel(li, i)
 		t := all[code]
 		if t == nil {
 			t = &zoneTotals{}
