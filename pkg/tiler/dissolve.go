@@ -61,7 +61,8 @@ type dissolver struct {
 	// starts[k] is ptKey(out[k].a) while link runs (out sorted): pick
 	// finds a vertex's edges by binary search.
 	starts []uint64
-	start  []int // start[k]: first out edge of the k-th distinct start vertex
+	packed []uint64 // sortKeys, sortOut
+	start  []int    // start[k]: first out edge of the k-th distinct start vertex
 	ring   []pt
 	rings  []zoneRing
 	pool   []pt
@@ -138,12 +139,7 @@ func (d *dissolver) polygons(minArea2 int64, fn func(rings [][]pt)) bool {
 // leaving the others in d.out, and reports false where two of those cross:
 // the first half of polygons.
 func (d *dissolver) cancel() bool {
-	slices.SortFunc(d.keys, func(a, b keyed) int {
-		if c := cmpPt(a.lo, b.lo); c != 0 {
-			return c
-		}
-		return cmpPt(a.hi, b.hi)
-	})
+	d.sortKeys()
 	d.out = d.out[:0]
 	for i := 0; i < len(d.keys); {
 		j, s := i, int32(0)
@@ -170,12 +166,7 @@ func (d *dissolver) link(minArea2 int64, fn func(rings [][]pt)) {
 	if len(d.out) == 0 {
 		return
 	}
-	slices.SortFunc(d.out, func(a, b edge) int {
-		if c := cmpPt(a.a, b.a); c != 0 {
-			return c
-		}
-		return cmpPt(a.b, b.b)
-	})
+	d.sortOut()
 	d.used = slices.Grow(d.used[:0], len(d.out))[:len(d.out)]
 	clear(d.used)
 	d.starts = d.starts[:0]
@@ -230,18 +221,87 @@ func (d *dissolver) link(minArea2 int64, fn func(rings [][]pt)) {
 	d.assemble(fn)
 }
 
+// sortKeys sorts d.keys by lo, then hi (the sign in no given order).
+// Where the edges span less than 2^15 units, as in a tile, the keys are
+// packed in integers and sorted as such: several times faster than
+// comparing points.
+func (d *dissolver) sortKeys() {
+	if len(d.keys) == 0 {
+		return
+	}
+	lo, hi := d.keys[0].lo, d.keys[0].lo
+	for _, k := range d.keys {
+		lo.x, lo.y = min(lo.x, k.lo.x, k.hi.x), min(lo.y, k.lo.y, k.hi.y)
+		hi.x, hi.y = max(hi.x, k.lo.x, k.hi.x), max(hi.y, k.lo.y, k.hi.y)
+	}
+	if int64(hi.x)-int64(lo.x) >= 1<<15 || int64(hi.y)-int64(lo.y) >= 1<<15 {
+		slices.SortFunc(d.keys, func(a, b keyed) int {
+			if c := cmpPt(a.lo, b.lo); c != 0 {
+				return c
+			}
+			return cmpPt(a.hi, b.hi)
+		})
+		return
+	}
+	d.packed = d.packed[:0]
+	for _, k := range d.keys {
+		v := uint64(k.lo.x-lo.x)<<46 | uint64(k.lo.y-lo.y)<<31 | uint64(k.hi.x-lo.x)<<16 | uint64(k.hi.y-lo.y)<<1
+		if k.sign > 0 {
+			v |= 1
+		}
+		d.packed = append(d.packed, v)
+	}
+	slices.Sort(d.packed)
+	const m = 1<<15 - 1
+	for i, v := range d.packed {
+		d.keys[i] = keyed{
+			lo:   pt{lo.x + int32(v>>46&m), lo.y + int32(v>>31&m)},
+			hi:   pt{lo.x + int32(v>>16&m), lo.y + int32(v>>1&m)},
+			sign: int32(v&1)*2 - 1,
+		}
+	}
+}
+
+// sortOut sorts d.out by start, then end, as sortKeys does.
+func (d *dissolver) sortOut() {
+	lo, hi := d.out[0].a, d.out[0].a
+	for _, e := range d.out {
+		lo.x, lo.y = min(lo.x, e.a.x, e.b.x), min(lo.y, e.a.y, e.b.y)
+		hi.x, hi.y = max(hi.x, e.a.x, e.b.x), max(hi.y, e.a.y, e.b.y)
+	}
+	if int64(hi.x)-int64(lo.x) >= 1<<16 || int64(hi.y)-int64(lo.y) >= 1<<16 {
+		slices.SortFunc(d.out, func(a, b edge) int {
+			if c := cmpPt(a.a, b.a); c != 0 {
+				return c
+			}
+			return cmpPt(a.b, b.b)
+		})
+		return
+	}
+	d.packed = d.packed[:0]
+	for _, e := range d.out {
+		d.packed = append(d.packed, uint64(e.a.x-lo.x)<<48|uint64(e.a.y-lo.y)<<32|uint64(e.b.x-lo.x)<<16|uint64(e.b.y-lo.y))
+	}
+	slices.Sort(d.packed)
+	const m = 1<<16 - 1
+	for i, v := range d.packed {
+		d.out[i] = edge{pt{lo.x + int32(v>>48&m), lo.y + int32(v>>32&m)}, pt{lo.x + int32(v>>16&m), lo.y + int32(v&m)}}
+	}
+}
+
 // crossing reports whether two of the edges left after cancellation cross
 // properly (each through the other's interior): the sign of overlapping
-// input. Edges are bucketed on a grid (cells of 128 units, coarser for
-// edges spread over a large area) so that only neighbours are compared.
+// input. Edges are bucketed on a grid (cells of 16 units or more, about
+// one per edge, at most 256 by 256) so that only neighbours are compared.
 func (d *dissolver) crossing() bool {
 	lo, hi := d.out[0].a, d.out[0].a
 	for _, e := range d.out {
 		lo.x, lo.y = min(lo.x, e.a.x, e.b.x), min(lo.y, e.a.y, e.b.y)
 		hi.x, hi.y = max(hi.x, e.a.x, e.b.x), max(hi.y, e.a.y, e.b.y)
 	}
-	shift := uint(7)
-	for int64(hi.x)-int64(lo.x) >= 256<<shift || int64(hi.y)-int64(lo.y) >= 256<<shift {
+	shift := uint(4)
+	for int64(hi.x)-int64(lo.x) >= 256<<shift || int64(hi.y)-int64(lo.y) >= 256<<shift ||
+		((int64(hi.x)-int64(lo.x))>>shift+1)*((int64(hi.y)-int64(lo.y))>>shift+1) > int64(len(d.out)) {
 		shift++
 	}
 	nx := int((int64(hi.x)-int64(lo.x))>>shift) + 1
@@ -285,8 +345,14 @@ func (d *dissolver) crossing() bool {
 		in := d.cellEdges[d.cellStart[c]:d.cellStart[c+1]]
 		for x, i := range in {
 			e := d.out[i]
+			ex0, ex1 := min(e.a.x, e.b.x), max(e.a.x, e.b.x)
+			ey0, ey1 := min(e.a.y, e.b.y), max(e.a.y, e.b.y)
 			for _, j := range in[:x] {
-				if properCross(e, d.out[j]) {
+				f := d.out[j]
+				if max(f.a.x, f.b.x) < ex0 || min(f.a.x, f.b.x) > ex1 || max(f.a.y, f.b.y) < ey0 || min(f.a.y, f.b.y) > ey1 {
+					continue // apart: no crossing
+				}
+				if properCross(e, f) {
 					return true
 				}
 			}
@@ -333,7 +399,18 @@ func (d *dissolver) pick(prev, cur pt, first int) int {
 	best, back := -1, -1
 	bestAngle := math.Inf(-1)
 	inX, inY := float64(cur.x-prev.x), float64(cur.y-prev.y)
-	for k := lo; k < len(d.out) && d.out[k].a == cur; k++ {
+	hi := lo
+	for hi < len(d.out) && d.out[hi].a == cur {
+		hi++
+	}
+	if hi == lo+1 {
+		// One way out (most vertices): no angle to compare.
+		if d.used[lo] && lo != first {
+			return -1
+		}
+		return lo
+	}
+	for k := lo; k < hi; k++ {
 		if d.used[k] && k != first {
 			continue
 		}

@@ -77,6 +77,7 @@ type encoder struct {
 	thinned                int
 	zoneLayers             []zoneLayerArea
 	zoneGrid               int32 // grid step of zone vertices, tile units
+	fidelityCodes          []uint32
 	fa                     [][2]float64
 	fb                     [2][][2]float64
 	// per layer assembly of zone features

@@ -552,15 +552,14 @@ func DefaultDetailZoom(l *index.Layer) int {
 // the tile proper (not its buffer), from the zones kept in the tile and
 // from the index's own coordinates clipped exactly in floating point. It
 // returns the largest difference in percentage points, or -1 when the tile
-// holds no zone.
+// holds no zone. Areas are summed in the order of the values, so that the
+// figure does not depend on the order of Go's maps.
 func (e *encoder) fidelity() float64 {
 	worst := -1.0
 	for _, lz := range e.zoneLayers {
 		gen := map[uint32]float64{}
-		var genTotal float64
 		for code, a := range lz.drawn {
-			gen[code] += a
-			genTotal += a
+			gen[code] = a
 		}
 		for _, ft := range e.feats {
 			if ft.zone < 0 || ft.dropped || ft.layer != lz.layer {
@@ -568,11 +567,22 @@ func (e *encoder) fidelity() float64 {
 			}
 			z := e.zones[ft.zone]
 			gen[z.code] += z.inTile
-			genTotal += z.inTile
 		}
-		var exactTotal float64
-		for _, a := range lz.exact {
-			exactTotal += a
+		codes := e.fidelityCodes[:0]
+		for code := range gen {
+			codes = append(codes, code)
+		}
+		for code := range lz.exact {
+			if _, ok := gen[code]; !ok {
+				codes = append(codes, code)
+			}
+		}
+		slices.Sort(codes)
+		e.fidelityCodes = codes
+		var genTotal, exactTotal float64
+		for _, code := range codes {
+			genTotal += gen[code]
+			exactTotal += lz.exact[code]
 		}
 		// Shares in a tile that the data barely reaches mean nothing on
 		// screen, and there the half-unit snapping of a long edge weighs
@@ -583,19 +593,12 @@ func (e *encoder) fidelity() float64 {
 			continue
 		}
 		worst = max(worst, 0)
-		seen := map[uint32]bool{}
-		for code, a := range lz.exact {
-			seen[code] = true
+		for _, code := range codes {
 			g := 0.0
 			if genTotal > 0 {
 				g = gen[code] / genTotal
 			}
-			worst = max(worst, 100*math.Abs(g-a/exactTotal))
-		}
-		for code, a := range gen {
-			if !seen[code] {
-				worst = max(worst, 100*a/genTotal)
-			}
+			worst = max(worst, 100*math.Abs(g-lz.exact[code]/exactTotal))
 		}
 	}
 	return worst
