@@ -254,6 +254,11 @@ func (u *unioner) downsample(fine *unioner, labels int) {
 	var count [256]int
 	for j := range u.h {
 		for i := range u.w {
+			// A cell over fine cells of one label takes it, owing nothing.
+			if l, ok := fine.uniform(i*k+di, j*k+dj, k); ok {
+				u.lab[j*u.w+i] = l
+				continue
+			}
 			n := 0
 			for fj := j*k + dj; fj < (j+1)*k+dj; fj++ {
 				for fi := i*k + di; fi < (i+1)*k+di; fi++ {
@@ -282,6 +287,23 @@ func (u *unioner) downsample(fine *unioner, labels int) {
 			u.lab[j*u.w+i] = present[best]
 		}
 	}
+}
+
+// uniform returns the label of the k by k cells from (i, j), all inside
+// the raster, when they all have it.
+func (u *unioner) uniform(i, j, k int) (uint16, bool) {
+	if i < 0 || j < 0 || i+k > u.w || j+k > u.h {
+		return 0, false
+	}
+	l := u.lab[j*u.w+i]
+	for fj := j; fj < j+k; fj++ {
+		for _, m := range u.lab[fj*u.w+i : fj*u.w+i+k] {
+			if m != l {
+				return 0, false
+			}
+		}
+	}
+	return l, true
 }
 
 // at returns the label of cell (i, j), 0 outside the raster.
