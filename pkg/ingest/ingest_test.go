@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/sonla-gis/plantile/pkg/feature"
@@ -214,6 +215,56 @@ func TestCloseEarly(t *testing.T) {
 		}
 		if _, err := r.Read(); err != nil {
 			t.Fatal(err)
+		}
+		r.Close()
+	}
+}
+
+// TestCancelWhileReading cancels the context of a reader that still has
+// batches to come: Read must end with the context's error instead of
+// waiting for workers that stopped sending (an upload cancelled by the
+// server's shutdown or its upload_timeout once hung there for good).
+func TestCancelWhileReading(t *testing.T) {
+	const n = 40 * 512 // more batches than the reader keeps in flight
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, `{"type":"Feature","properties":{"n":%d},"geometry":{"type":"Point","coordinates":[%d,2300000]}}`+"\n", i, 400000+i)
+	}
+	path := filepath.Join(t.TempDir(), "pts.geojsonl")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	layers, err := ingest.Open(path, ingest.Options{SrcCRS: "EPSG:9206", Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 10; round++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		r, err := layers[0].Features(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Read(); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		done := make(chan error, 1)
+		go func() {
+			for {
+				f, err := r.Read()
+				if f == nil {
+					done <- err
+					return
+				}
+			}
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("round %d: Read after cancel ended with %v, want context.Canceled", round, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("round %d: Read still waiting 20 s after its context was cancelled", round)
 		}
 		r.Close()
 	}

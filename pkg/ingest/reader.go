@@ -34,6 +34,7 @@ type batch struct {
 // non-nil a bad record whose Geometry is nil (the stream goes on); (nil,
 // err) the end of the stream, io.EOF when it ended well.
 type Reader struct {
+	ctx     context.Context // ends the stream when cancelled
 	cancel  context.CancelFunc
 	results chan batch
 	tokens  chan struct{}
@@ -71,6 +72,7 @@ func (l *Layer) Features(ctx context.Context) (*Reader, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Reader{
+		ctx:     ctx,
 		cancel:  cancel,
 		results: make(chan batch, n),
 		tokens:  make(chan struct{}, 4*n),
@@ -327,7 +329,16 @@ func (r *Reader) Read() (*feature.Feature, error) {
 		}
 		b, ok := r.pending[r.next]
 		for !ok {
-			got, open := <-r.results
+			// The workers stop sending once the context ends: waiting on
+			// the results alone would then wait forever.
+			var got batch
+			var open bool
+			select {
+			case got, open = <-r.results:
+			case <-r.ctx.Done():
+				r.done = r.ctx.Err()
+				return nil, r.done
+			}
 			if !open {
 				r.done = io.ErrUnexpectedEOF
 				return nil, r.done
