@@ -7,6 +7,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-proj/v11"
+
+	"github.com/sonla-gis/plantile/pkg/geom"
 )
 
 // Transformer moves coordinates between a CRS and WGS 84
@@ -127,7 +129,7 @@ func (t *Transformer) Geometry(g orb.Geometry) (orb.Geometry, error) {
 func (t *Transformer) Geometries(gs []orb.Geometry) error {
 	t.buf = t.buf[:0]
 	for _, g := range gs {
-		t.buf = gather(t.buf, g)
+		t.buf = geom.AppendCoords(t.buf, g)
 	}
 	if err := t.run(nil); err != nil {
 		return err
@@ -160,47 +162,7 @@ func (t *Transformer) run(orig []orb.Point) error {
 	return nil
 }
 
-// gather appends g's coordinates to buf.
-func gather(buf []float64, g orb.Geometry) []float64 {
-	switch g := g.(type) {
-	case orb.Point:
-		return append(buf, g[0], g[1])
-	case orb.MultiPoint:
-		return gatherPoints(buf, g)
-	case orb.LineString:
-		return gatherPoints(buf, g)
-	case orb.Ring:
-		return gatherPoints(buf, g)
-	case orb.MultiLineString:
-		for _, l := range g {
-			buf = gatherPoints(buf, l)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			buf = gatherPoints(buf, r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			for _, r := range p {
-				buf = gatherPoints(buf, r)
-			}
-		}
-	case orb.Collection:
-		for _, c := range g {
-			buf = gather(buf, c)
-		}
-	}
-	return buf
-}
-
-func gatherPoints(buf []float64, pts []orb.Point) []float64 {
-	for _, p := range pts {
-		buf = append(buf, p[0], p[1])
-	}
-	return buf
-}
-
-// scatter writes the transformed coordinates back into g in gather's order
+// scatter writes the transformed coordinates back into g in geom.AppendCoords's order
 // and returns the rest of buf.
 func scatter(g orb.Geometry, buf []float64) (orb.Geometry, []float64) {
 	switch g := g.(type) {
