@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sonla-gis/plantile/pkg/source/geojson"
 )
 
 // Config is everything `plantile serve` can be told. The mapstructure tags
@@ -95,6 +97,11 @@ type Config struct {
 	// declared in the OpenAPI document, where QGIS reads its page size.
 	OGCDefaultLimit int `mapstructure:"ogc_default_limit"`
 	OGCMaxLimit     int `mapstructure:"ogc_max_limit"`
+	// GeoJSONDecimals is the most digits written after the point of a
+	// coordinate in GeoJSON features (OGC items, /query/bbox): 9 (1e-9 of a
+	// degree, about 0.1 mm, as PostGIS's ST_AsGeoJSON) by default; -1
+	// writes the shortest decimal that reads back as the stored float64.
+	GeoJSONDecimals int `mapstructure:"geojson_decimals"`
 
 	// The upload API (/api, only when serving a catalog). UploadWorkers
 	// publishes run at once; UploadQueue more wait (a full queue answers
@@ -169,6 +176,7 @@ func Default() Config {
 		MaxTileMB:             16,
 		OGCDefaultLimit:       100,
 		OGCMaxLimit:           10000,
+		GeoJSONDecimals:       geojson.DefaultDecimals,
 		TrustedProxies:        []string{"127.0.0.0/8", "::1"},
 		UploadWorkers:         1,
 		UploadQueue:           16,
@@ -279,6 +287,9 @@ func (c Config) Validate() error {
 	}
 	if c.OGCMaxLimit < 1 || c.OGCMaxLimit > MaxOGCLimit {
 		bad("ogc_max_limit", strconv.Itoa(c.OGCMaxLimit), fmt.Sprintf("must be from 1 to %d", MaxOGCLimit))
+	}
+	if c.GeoJSONDecimals < -1 || c.GeoJSONDecimals > geojson.MaxDecimals {
+		bad("geojson_decimals", strconv.Itoa(c.GeoJSONDecimals), fmt.Sprintf("must be from 0 to %d, or -1 for the shortest exact decimals", geojson.MaxDecimals))
 	}
 	if c.OGCDefaultLimit < 1 || c.OGCDefaultLimit > c.OGCMaxLimit {
 		bad("ogc_default_limit", strconv.Itoa(c.OGCDefaultLimit), "must be from 1 to ogc_max_limit")

@@ -127,6 +127,8 @@ func TestValidate(t *testing.T) {
 		{"ogc default zero", func(c *config.Config) { c.OGCDefaultLimit = 0 }, "ogc_default_limit"},
 		{"ogc default above max", func(c *config.Config) { c.OGCDefaultLimit, c.OGCMaxLimit = 600, 500 }, "ogc_default_limit"},
 		{"ogc max too big", func(c *config.Config) { c.OGCMaxLimit = config.MaxOGCLimit + 1 }, "ogc_max_limit"},
+		{"geojson decimals below -1", func(c *config.Config) { c.GeoJSONDecimals = -2 }, "geojson_decimals"},
+		{"geojson decimals too many", func(c *config.Config) { c.GeoJSONDecimals = 16 }, "geojson_decimals"},
 		{"sessions", func(c *config.Config) { c.SessionLifetime, c.MaxSessions = time.Minute, 10 }, ""},
 		{"session too short", func(c *config.Config) { c.SessionLifetime = time.Millisecond }, "session_lifetime"},
 		{"session too long", func(c *config.Config) { c.SessionLifetime = config.MaxSessionLifetime + time.Second }, "session_lifetime"},

@@ -51,6 +51,7 @@ func AddFlags(fs *pflag.FlagSet) {
 	fs.Int("max-tile-mb", d.MaxTileMB, "largest decompressed tile sent to clients without gzip, in MiB")
 	fs.Int("ogc-default-limit", d.OGCDefaultLimit, "OGC API - Features page size when the request gives no limit")
 	fs.Int("ogc-max-limit", d.OGCMaxLimit, "largest OGC API - Features page (larger limits are reduced to it)")
+	fs.Int("geojson-decimals", d.GeoJSONDecimals, "most digits after the point of GeoJSON coordinates (-1: the shortest exact decimals)")
 	fs.StringSlice("trusted-proxy", d.TrustedProxies, "IPs or CIDRs whose Forwarded/X-Forwarded-* headers are believed (repeat or comma-separate)")
 	fs.String("metrics-listen", d.MetricsListen, `where /metrics is served: "" main listener, host:port its own, "off" nowhere`)
 	fs.Int("upload-workers", d.UploadWorkers, "uploads published at once (the upload API)")

@@ -261,7 +261,7 @@ func (b *Builder) Layer() *Layer {
 	b.ids = idCollector{}
 	for c := range l.cols {
 		l.cols[c].coded = b.dicts[c] != nil
-		l.cols[c].pack()
+		l.cols[c].pack(l.schema.Fields[c].Name)
 	}
 	b.dicts = nil
 	items := make([]int32, 0, b.withGeometry)

@@ -183,7 +183,7 @@ func FromColumns(c Columns) (*Layer, error) {
 			}
 		}
 		l.cols[f] = column{vals: p.Codes, dict: p.Dict, size: size, coded: p.Coded}
-		l.cols[f].pack()
+		l.cols[f].pack(c.Schema.Fields[f].Name)
 	}
 	switch c.IDKind {
 	case IDNumber, IDRow:

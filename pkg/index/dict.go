@@ -2,7 +2,10 @@ package index
 
 import (
 	"math"
+	"unicode/utf8"
 	"unsafe"
+
+	"github.com/sonla-gis/plantile/pkg/source/geojson"
 )
 
 // A column whose dictionary holds only strings (nil aside) keeps them
@@ -51,8 +54,9 @@ func packNumbers[T int64 | float64](dict []any) ([]T, bool) {
 }
 
 // pack turns a column of strings or numbers of one type into its packed
-// form.
-func (c *column) pack() {
+// form, and keeps what writing the field named name as JSON needs.
+func (c *column) pack(name string) {
+	c.key = append(geojson.AppendString(nil, name), ':')
 	if c.dict == nil || len(c.dict) < 2 {
 		return
 	}
@@ -60,6 +64,7 @@ func (c *column) pack() {
 	case string:
 		if text, off, ok := packStrings(c.dict); ok {
 			c.text, c.off, c.dict = text, off, nil
+			c.plain = plainJSON(text)
 		}
 	case int64:
 		if v, ok := packNumbers[int64](c.dict); ok {
@@ -70,6 +75,18 @@ func (c *column) pack() {
 			c.floats, c.dict = v, nil
 		}
 	}
+}
+
+// plainJSON reports whether text is valid UTF-8 with nothing a JSON
+// string must escape (quotes, backslashes, control characters), so that
+// its strings are written between quotes as they are.
+func plainJSON(text []byte) bool {
+	for _, c := range text {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(text)
 }
 
 // distinct returns the number of codes, nil included.

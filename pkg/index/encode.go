@@ -16,9 +16,11 @@ var kindNames = [...]string{KindPoint: "Point", KindMultiPoint: "MultiPoint", Ki
 	KindMultiLineString: "MultiLineString", KindPolygon: "Polygon", KindMultiPolygon: "MultiPolygon"}
 
 // AppendGeometryJSON appends feature i's geometry as a GeoJSON geometry
-// object (null for a null shape) at full precision: each lon/lat float64 as
-// stored, in the shortest decimal that reads back to the same float64.
-func (l *Layer) AppendGeometryJSON(b []byte, i int) []byte {
+// object (null for a null shape), each stored lon/lat float64 written with
+// at most decimals digits after the point (geojson.AppendCoord), or, for
+// decimals < 0, at full precision: the shortest decimal that reads back to
+// the same float64.
+func (l *Layer) AppendGeometryJSON(b []byte, i int, decimals int) []byte {
 	kind := l.kinds[i]
 	g0, g1 := int(l.featGroup[i]), int(l.featGroup[i+1])
 	if kind == KindNone || int(kind) >= len(kindNames) || g0 == g1 ||
@@ -31,18 +33,18 @@ func (l *Layer) AppendGeometryJSON(b []byte, i int) []byte {
 	switch kind {
 	case KindPoint:
 		c := l.ringCoords(int(l.groupRing[g0]))
-		b = appendPos(b, c[0], c[1])
+		b = appendPos(b, c[0], c[1], decimals)
 	case KindMultiPoint, KindLineString:
-		b = appendRing(b, l.ringCoords(int(l.groupRing[g0])))
+		b = appendRing(b, l.ringCoords(int(l.groupRing[g0])), decimals)
 	case KindMultiLineString, KindPolygon:
-		b = l.appendGroup(b, g0)
+		b = l.appendGroup(b, g0, decimals)
 	case KindMultiPolygon:
 		b = append(b, '[')
 		for g := g0; g < g1; g++ {
 			if g > g0 {
 				b = append(b, ',')
 			}
-			b = l.appendGroup(b, g)
+			b = l.appendGroup(b, g, decimals)
 		}
 		b = append(b, ']')
 	}
@@ -50,34 +52,34 @@ func (l *Layer) AppendGeometryJSON(b []byte, i int) []byte {
 }
 
 // appendGroup appends the rings of group g as an array of positions arrays.
-func (l *Layer) appendGroup(b []byte, g int) []byte {
+func (l *Layer) appendGroup(b []byte, g int, decimals int) []byte {
 	b = append(b, '[')
 	r0, r1 := int(l.groupRing[g]), int(l.groupRing[g+1])
 	for r := r0; r < r1; r++ {
 		if r > r0 {
 			b = append(b, ',')
 		}
-		b = appendRing(b, l.ringCoords(r))
+		b = appendRing(b, l.ringCoords(r), decimals)
 	}
 	return append(b, ']')
 }
 
-func appendRing(b []byte, c []float64) []byte {
+func appendRing(b []byte, c []float64, decimals int) []byte {
 	b = append(b, '[')
 	for j := 0; j+1 < len(c); j += 2 {
 		if j > 0 {
 			b = append(b, ',')
 		}
-		b = appendPos(b, c[j], c[j+1])
+		b = appendPos(b, c[j], c[j+1], decimals)
 	}
 	return append(b, ']')
 }
 
-func appendPos(b []byte, x, y float64) []byte {
+func appendPos(b []byte, x, y float64, decimals int) []byte {
 	b = append(b, '[')
-	b = strconv.AppendFloat(b, x, 'g', -1, 64)
+	b = geojson.AppendCoord(b, x, decimals)
 	b = append(b, ',')
-	b = strconv.AppendFloat(b, y, 'g', -1, 64)
+	b = geojson.AppendCoord(b, y, decimals)
 	return append(b, ']')
 }
 
@@ -121,11 +123,15 @@ func (l *Layer) AppendSelectedPropertiesJSON(b []byte, i int, fields []int) []by
 
 // appendProperty appends "name":value of field f of feature i.
 func (l *Layer) appendProperty(b []byte, i, f int) []byte {
-	b = geojson.AppendString(b, l.schema.Fields[f].Name)
-	b = append(b, ':')
 	c := &l.cols[f]
+	b = append(b, c.key...)
 	if c.off != nil {
 		if v := c.vals[i]; v != 0 {
+			if c.plain {
+				b = append(b, '"')
+				b = append(b, c.text[c.off[v]:c.off[v+1]]...)
+				return append(b, '"')
+			}
 			return geojson.AppendString(b, c.str(v))
 		}
 	}
@@ -142,13 +148,13 @@ func (l *Layer) AppendIDText(b []byte, i int) []byte {
 }
 
 // AppendFeatureJSON appends feature i as a GeoJSON Feature object: id,
-// exact geometry and properties (AppendIDJSON, AppendGeometryJSON,
-// AppendPropertiesJSON). It allocates nothing but the growth of b.
-func (l *Layer) AppendFeatureJSON(b []byte, i int) []byte {
+// geometry (decimals as for AppendGeometryJSON) and properties
+// (AppendIDJSON, AppendGeometryJSON, AppendPropertiesJSON). It allocates nothing but the growth of b.
+func (l *Layer) AppendFeatureJSON(b []byte, i int, decimals int) []byte {
 	b = append(b, `{"type":"Feature","id":`...)
 	b = l.AppendIDJSON(b, i)
 	b = append(b, `,"geometry":`...)
-	b = l.AppendGeometryJSON(b, i)
+	b = l.AppendGeometryJSON(b, i, decimals)
 	b = append(b, `,"properties":`...)
 	b = l.AppendPropertiesJSON(b, i)
 	return append(b, '}')

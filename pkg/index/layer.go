@@ -91,6 +91,8 @@ type column struct {
 	off    []uint32  // packed strings: code c is text[off[c]:off[c+1]]
 	size   int       // bytes of the values (string data, raw JSON)
 	coded  bool      // every value has exactly one code
+	key    []byte    // the field's name as a JSON object key, colon included
+	plain  bool      // packed strings that JSON carries as they are (dict.go)
 }
 
 // Info returns the layer description given to the Builder.

@@ -164,32 +164,57 @@ func ringContains(c []float64, p orb.Point, bands []float32) (in, edge bool) {
 // box b (lon/lat, edges included), in R-tree order, until fn returns false:
 // a point inside, a line crossing, a polygon overlapping or containing b.
 func (l *Layer) Intersecting(b orb.Bound, fn func(i int) bool) {
-	l.Search(b, func(i int) bool {
-		if l.intersects(i, b) {
+	l.tree.searchBoxes(b, func(i int, box []float64) bool {
+		// A feature whose box lies inside b intersects it: no exact test.
+		if box[0] >= b.Min[0] && box[2] <= b.Max[0] && box[1] >= b.Min[1] && box[3] <= b.Max[1] ||
+			l.intersects(i, b) {
 			return fn(i)
 		}
 		return true
 	})
 }
 
+// intersects is the exact test of Intersecting for a feature whose box
+// meets b.
 func (l *Layer) intersects(i int, b orb.Bound) bool {
-	fb := l.FeatureBound(i)
-	if fb.Min[0] >= b.Min[0] && fb.Max[0] <= b.Max[0] && fb.Min[1] >= b.Min[1] && fb.Max[1] <= b.Max[1] {
-		return l.kinds[i] != KindNone // inside the box altogether
+	if l.kinds[i] == KindNone {
+		return false
 	}
 	hit := false
 	dim := l.kinds[i].Dimension()
 	l.Coordinates(i, func(_ int, c []float64) {
-		for j := 0; j+1 < len(c) && !hit; j += 2 {
-			hit = b.Contains(orb.Point{c[j], c[j+1]})
-			if !hit && dim > 0 && j+3 < len(c) {
-				hit = segmentHitsBox(c[j], c[j+1], c[j+2], c[j+3], b)
+		if hit {
+			return
+		}
+		// A vertex inside decides at once; then only the edges that
+		// are not wholly on one outer side of b need clipping.
+		for j := 0; j+1 < len(c); j += 2 {
+			if b.Contains(orb.Point{c[j], c[j+1]}) {
+				hit = true
+				return
 			}
 		}
-		if dim == 2 && !hit && len(c) >= 4 {
-			// The closing edge, if the ring is not closed.
-			n := len(c)
-			hit = segmentHitsBox(c[n-2], c[n-1], c[0], c[1], b)
+		if dim == 0 || len(c) < 4 {
+			return
+		}
+		n := len(c)
+		for j := 0; j+3 < n+2 && !hit; j += 2 {
+			x0, y0 := c[j], c[j+1]
+			var x1, y1 float64
+			switch {
+			case j+3 < n:
+				x1, y1 = c[j+2], c[j+3]
+			case dim == 2:
+				// The closing edge, if the ring is not closed.
+				x1, y1 = c[0], c[1]
+			default:
+				return
+			}
+			if x0 < b.Min[0] && x1 < b.Min[0] || x0 > b.Max[0] && x1 > b.Max[0] ||
+				y0 < b.Min[1] && y1 < b.Min[1] || y0 > b.Max[1] && y1 > b.Max[1] {
+				continue
+			}
+			hit = segmentHitsBox(x0, y0, x1, y1, b)
 		}
 	})
 	if hit || dim != 2 {

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/sonla-gis/plantile/pkg/index"
+	"github.com/sonla-gis/plantile/pkg/source/geojson"
 )
 
 // BenchmarkQuery answers, in-process and on every core, the queries that
@@ -27,9 +28,9 @@ import (
 //     attributes (At with tolerance 0, as ST_Intersects(geom, point));
 //   - bbox-page: the first 100 features by id that intersect a 500 m x
 //     500 m box at a random place, encoded as GeoJSON (Intersecting, sort
-//     by id, AppendFeatureJSON into a reused buffer, as the server's
-//     /query/bbox writes them), as ST_AsGeoJSON(t.*) ... ORDER BY id
-//     LIMIT 100.
+//     by id, AppendFeatureJSON with the server's default 9 decimals into a
+//     reused buffer, as the server's /query/bbox writes them), as
+//     ST_AsGeoJSON(t.*) ... ORDER BY id LIMIT 100 (9 decimals too).
 //
 // Places are uniform within the bounds of a uniformly drawn parcel, so
 // that they fall where the parcels are (the benchmark parcels are towns
@@ -139,7 +140,7 @@ func BenchmarkQuery(b *testing.B) {
 					if k > 0 {
 						page = append(page, ',')
 					}
-					page = l.AppendFeatureJSON(page, i)
+					page = l.AppendFeatureJSON(page, i, geojson.DefaultDecimals)
 				}
 				page = append(page, "]}\n"...)
 				if _, err := io.Discard.Write(page); err != nil {

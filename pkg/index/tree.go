@@ -90,6 +90,13 @@ func pack(items []int32, bound func(i int32) orb.Bound, full orb.Bound) packedTr
 // search calls fn with every feature whose box intersects b, until fn
 // returns false.
 func (t *packedTree) search(b orb.Bound, fn func(i int) bool) {
+	t.searchBoxes(b, func(i int, _ []float64) bool { return fn(i) })
+}
+
+// searchBoxes is search that also gives fn the feature's box (minx, miny,
+// maxx, maxy: its exact bounds), so that a caller need not compute them
+// again from the coordinates.
+func (t *packedTree) searchBoxes(b orb.Bound, fn func(i int, box []float64) bool) {
 	if len(t.items) == 0 {
 		return
 	}
@@ -101,7 +108,7 @@ func (t *packedTree) search(b orb.Bound, fn func(i int) bool) {
 		// A single leaf is the root.
 		bx := t.boxes[0:4]
 		if !(bx[0] > b.Max[0] || bx[1] > b.Max[1] || bx[2] < b.Min[0] || bx[3] < b.Min[1]) {
-			fn(int(t.items[0]))
+			fn(int(t.items[0]), bx)
 		}
 		return
 	}
@@ -122,7 +129,7 @@ func (t *packedTree) search(b orb.Bound, fn func(i int) bool) {
 			}
 			if level == 1 {
 				// Leaves need no stack.
-				if !fn(int(t.items[c])) {
+				if !fn(int(t.items[c]), bx) {
 					return
 				}
 				continue

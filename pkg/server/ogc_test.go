@@ -16,6 +16,8 @@ import (
 	"github.com/sonla-gis/plantile/pkg/config"
 	"github.com/sonla-gis/plantile/pkg/ogcapi"
 	"github.com/sonla-gis/plantile/pkg/server"
+	"github.com/sonla-gis/plantile/pkg/source/geojson"
+	"github.com/sonla-gis/plantile/styles"
 )
 
 // ogcPage is a decoded items page.
@@ -217,8 +219,8 @@ func TestOGCItemsPaging(t *testing.T) {
 					t.Fatalf("feature %s: %s = %v, want %v", ids[k], fd.Name, f.Properties[fd.Name], v)
 				}
 			}
-			if g := geometry(t, f.Geometry); !orb.Equal(g, l.Geometry(k)) {
-				t.Fatalf("feature %s: geometry differs from the index", ids[k])
+			if err := sameGeometry(t, f.Geometry, l.Geometry(k), geojson.DefaultDecimals); err != nil {
+				t.Fatalf("feature %s: %v", ids[k], err)
 			}
 			k++
 		}
@@ -429,6 +431,39 @@ func TestOGCErrors(t *testing.T) {
 // TestOGCConfiguredLimits: ogc_default_limit and ogc_max_limit are the
 // page sizes served and declared in the OpenAPI document; a larger limit
 // is reduced to the maximum, not refused.
+// TestGeoJSONDecimals: geojson_decimals sets the precision of the
+// coordinates of OGC items pages and /query answers: -1 writes the index's
+// float64 exactly, 3 at most 3 decimals within half a unit (and a
+// sixteenth) of the exact values.
+func TestGeoJSONDecimals(t *testing.T) {
+	for _, decimals := range []int{-1, 3} {
+		e := newEnv(t, envOptions{noLoad: true, styles: styles.FS(), config: func(c *config.Config) { c.GeoJSONDecimals = decimals }})
+		src := writeDemo(t, e.dir, "v-demo")
+		if err := e.reg.Reload(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		l := src["landuse"]
+		var p ogcPage
+		e.ogcGet(t, "/ogc/collections/sonla.landuse/items?limit=50", ogcapi.MediaGeoJSON, &p)
+		if len(p.Features) != 50 {
+			t.Fatalf("decimals %d: %d features, want 50", decimals, len(p.Features))
+		}
+		for k, f := range p.Features {
+			if err := sameGeometry(t, f.Geometry, l.Geometry(k), decimals); err != nil {
+				t.Fatalf("decimals %d: items feature %d: %v", decimals, k, err)
+			}
+		}
+		p0 := insidePoint(t, l, 0)
+		c, _ := e.query(t, pointURL(p0, "&layers=landuse"))
+		if len(c.Features) != 1 {
+			t.Fatalf("decimals %d: /query/point: %d features, want 1", decimals, len(c.Features))
+		}
+		if err := sameGeometry(t, c.Features[0].Geometry, l.Geometry(0), decimals); err != nil {
+			t.Errorf("decimals %d: /query/point: %v", decimals, err)
+		}
+	}
+}
+
 func TestOGCConfiguredLimits(t *testing.T) {
 	e := newEnv(t, envOptions{noLoad: true, config: func(c *config.Config) { c.OGCDefaultLimit, c.OGCMaxLimit = 7, 20 }})
 	writeDemo(t, e.dir, "v-demo")

@@ -5,11 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -18,10 +19,12 @@ import (
 
 	"github.com/sonla-gis/plantile/pkg/crs"
 	"github.com/sonla-gis/plantile/pkg/feature"
+	"github.com/sonla-gis/plantile/pkg/geom"
 	"github.com/sonla-gis/plantile/pkg/index"
 	"github.com/sonla-gis/plantile/pkg/ingest"
 	"github.com/sonla-gis/plantile/pkg/mbtiles"
 	"github.com/sonla-gis/plantile/pkg/server"
+	"github.com/sonla-gis/plantile/pkg/source/geojson"
 	"github.com/sonla-gis/plantile/styles"
 )
 
@@ -172,6 +175,36 @@ func geometry(t *testing.T, raw json.RawMessage) orb.Geometry {
 	return nil
 }
 
+// sameGeometry checks a GeoJSON geometry written with decimals digits
+// (geojson_decimals; 9 by default) against the index's exact one: the same
+// type and shape, each coordinate within 0.5625 units of the last decimal
+// (geojson.AppendCoord), and no number written with more decimals. With
+// decimals -1 the coordinates must be exactly the index's.
+func sameGeometry(t *testing.T, raw json.RawMessage, want orb.Geometry, decimals int) error {
+	t.Helper()
+	g := geometry(t, raw)
+	if decimals < 0 {
+		if !orb.Equal(g, want) {
+			return fmt.Errorf("geometry %s, want exactly %v", raw, want)
+		}
+		return nil
+	}
+	if m := regexp.MustCompile(fmt.Sprintf(`[0-9]\.[0-9]{%d,}`, decimals+1)).Find(raw); m != nil {
+		return fmt.Errorf("%s has more than %d decimals", m, decimals)
+	}
+	got, exact := geom.AppendCoords(nil, g), geom.AppendCoords(nil, want)
+	if g.GeoJSONType() != want.GeoJSONType() || len(got) != len(exact) {
+		return fmt.Errorf("geometry %s, want %v", raw, want)
+	}
+	tol := 0.5625 * math.Pow(10, -float64(decimals)) * (1 + 1e-6)
+	for k := range got {
+		if math.Abs(got[k]-exact[k]) > tol {
+			return fmt.Errorf("coordinate %d is %v, want %v within %g", k, got[k], exact[k], tol)
+		}
+	}
+	return nil
+}
+
 func pointURL(p orb.Point, extra string) string {
 	return "/query/point?lon=" + strconvF(p[0]) + "&lat=" + strconvF(p[1]) + extra
 }
@@ -213,8 +246,8 @@ func TestQueryPointParcel(t *testing.T) {
 			t.Fatalf("parcel %d: %d features, want exactly 1", i, len(c.Features))
 		}
 		f := c.Features[0]
-		if g := geometry(t, f.Geometry); !reflect.DeepEqual(g, landuse.Geometry(i)) {
-			t.Errorf("parcel %d: geometry %v, want exactly %v", i, g, landuse.Geometry(i))
+		if err := sameGeometry(t, f.Geometry, landuse.Geometry(i), geojson.DefaultDecimals); err != nil {
+			t.Errorf("parcel %d: %v", i, err)
 		}
 		if f.ID != float64(landuse.FeatureID(i).(int64)) {
 			t.Errorf("parcel %d: id %v, want %v", i, f.ID, landuse.FeatureID(i))

@@ -346,14 +346,14 @@ func (s *Server) handleOGCItems(w http.ResponseWriter, r *http.Request) error {
 		b = append(b, `,"geometry":`...)
 		switch {
 		case t == nil:
-			b = l.AppendGeometryJSON(b, i)
+			b = l.AppendGeometryJSON(b, i, s.cfg.GeoJSONDecimals)
 		case l.Kind(i) == index.KindNone:
 			b = append(b, "null"...)
 		default:
 			if g, err = t.Forward(l.Geometry(i)); err != nil {
 				return transformError(l, i, req.crs, err)
 			}
-			b = geojson.AppendGeometry(b, g)
+			b = geojson.AppendGeometryDecimals(b, g, s.cfg.GeoJSONDecimals)
 		}
 		b = append(b, `,"properties":`...)
 		b = l.AppendSelectedPropertiesJSON(b, i, req.props)

@@ -487,7 +487,7 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, res *queryR
 			b = append(b, `{"type":"Feature","id":`...)
 			b = l.AppendIDJSON(b, i)
 			b = append(b, `,"geometry":`...)
-			b = l.AppendGeometryJSON(b, i)
+			b = l.AppendGeometryJSON(b, i, s.cfg.GeoJSONDecimals)
 			b = append(b, `,"properties":`...)
 			b = l.AppendPropertiesJSON(b, i)
 			b = append(b, `,"tileset":`...)

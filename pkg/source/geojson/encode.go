@@ -166,41 +166,49 @@ func AppendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// AppendGeometry appends g as a GeoJSON geometry object, or null.
+// AppendGeometry appends g as a GeoJSON geometry object, or null, its
+// coordinates as the shortest decimals that read back exactly.
 func AppendGeometry(b []byte, g orb.Geometry) []byte {
+	return AppendGeometryDecimals(b, g, -1)
+}
+
+// AppendGeometryDecimals appends g as a GeoJSON geometry object, or null,
+// with at most decimals digits after the point in each coordinate (see
+// AppendCoord; < 0: the shortest exact decimals).
+func AppendGeometryDecimals(b []byte, g orb.Geometry, decimals int) []byte {
 	switch g := g.(type) {
 	case nil:
 		return append(b, "null"...)
 	case orb.Point:
 		b = append(b, `{"type":"Point","coordinates":`...)
-		b = appendPoint(b, g)
+		b = appendPoint(b, g, decimals)
 	case orb.MultiPoint:
 		b = append(b, `{"type":"MultiPoint","coordinates":`...)
-		b = appendPoints(b, g)
+		b = appendPoints(b, g, decimals)
 	case orb.LineString:
 		b = append(b, `{"type":"LineString","coordinates":`...)
-		b = appendPoints(b, g)
+		b = appendPoints(b, g, decimals)
 	case orb.MultiLineString:
 		b = append(b, `{"type":"MultiLineString","coordinates":[`...)
 		for i, l := range g {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendPoints(b, l)
+			b = appendPoints(b, l, decimals)
 		}
 		b = append(b, ']')
 	case orb.Ring:
-		return AppendGeometry(b, orb.Polygon{g})
+		return AppendGeometryDecimals(b, orb.Polygon{g}, decimals)
 	case orb.Polygon:
 		b = append(b, `{"type":"Polygon","coordinates":`...)
-		b = appendPolygon(b, g)
+		b = appendPolygon(b, g, decimals)
 	case orb.MultiPolygon:
 		b = append(b, `{"type":"MultiPolygon","coordinates":[`...)
 		for i, p := range g {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendPolygon(b, p)
+			b = appendPolygon(b, p, decimals)
 		}
 		b = append(b, ']')
 	case orb.Collection:
@@ -209,43 +217,43 @@ func AppendGeometry(b []byte, g orb.Geometry) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = AppendGeometry(b, c)
+			b = AppendGeometryDecimals(b, c, decimals)
 		}
 		b = append(b, ']')
 	case orb.Bound:
-		return AppendGeometry(b, g.ToPolygon())
+		return AppendGeometryDecimals(b, g.ToPolygon(), decimals)
 	default:
 		return append(b, "null"...)
 	}
 	return append(b, '}')
 }
 
-func appendPoint(b []byte, p orb.Point) []byte {
+func appendPoint(b []byte, p orb.Point, decimals int) []byte {
 	b = append(b, '[')
-	b = appendFloat(b, p[0])
+	b = AppendCoord(b, p[0], decimals)
 	b = append(b, ',')
-	b = appendFloat(b, p[1])
+	b = AppendCoord(b, p[1], decimals)
 	return append(b, ']')
 }
 
-func appendPoints(b []byte, ps []orb.Point) []byte {
+func appendPoints(b []byte, ps []orb.Point, decimals int) []byte {
 	b = append(b, '[')
 	for i, p := range ps {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendPoint(b, p)
+		b = appendPoint(b, p, decimals)
 	}
 	return append(b, ']')
 }
 
-func appendPolygon(b []byte, p orb.Polygon) []byte {
+func appendPolygon(b []byte, p orb.Polygon, decimals int) []byte {
 	b = append(b, '[')
 	for i, r := range p {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendPoints(b, r)
+		b = appendPoints(b, r, decimals)
 	}
 	return append(b, ']')
 }
