@@ -435,7 +435,16 @@ func (u *unioner) trace() bool {
 	// corners on a boundary (u.corners, in the same scan order).
 	u.corners = u.corners[:0]
 	for cj := 0; cj <= u.h; cj++ {
+		var above, below []uint16 // the rows of cells around an inner corner row
+		if cj > 0 && cj < u.h {
+			above, below = u.lab[(cj-1)*u.w:cj*u.w], u.lab[cj*u.w:(cj+1)*u.w]
+		}
 		for ci := 0; ci <= u.w; ci++ {
+			if ci > 0 && ci < len(above) {
+				if l := above[ci]; above[ci-1] == l && below[ci-1] == l && below[ci] == l {
+					continue // inside one label (most corners), as edges would say
+				}
+			}
 			m := u.edges(ci, cj)
 			if m == 0 {
 				continue // inside one label: no edge
