@@ -47,6 +47,9 @@ type buildFlags struct {
 	description     string
 	workers         int
 	maxTiles        int
+	unionMaxWork    int
+	unionMaxEdges   int
+	unionMaxValues  int
 	invalid         string // what to do with a self-intersecting polygon: drop or fail
 	outliers        string // what to do with features outside Vietnam or far from the rest
 	quiet           bool
@@ -95,6 +98,9 @@ unit (1/4096 of a tile) is at most 0.5 m at the data's latitude, capped at 16
 	fl.StringVar(&f.description, "description", "", "tileset description")
 	fl.IntVar(&f.workers, "workers", 0, fmt.Sprintf("tiles built in parallel, at most %d (default: the number of CPUs)", tiler.MaxWorkers))
 	fl.IntVar(&f.maxTiles, "max-tiles", tiler.DefaultMaxTiles, "most tiles a build may write, counted before tiling starts")
+	fl.IntVar(&f.unionMaxWork, "union-max-work", tiler.DefaultUnionMaxWork, fmt.Sprintf("most scan-conversion steps of the raster union of overlapping zones, per tile and layer, 1 to %d (more: that tile keeps its overlapping polygons whole)", int64(tiler.MaxUnionMaxWork)))
+	fl.IntVar(&f.unionMaxEdges, "union-max-edges", tiler.DefaultUnionMaxEdges, fmt.Sprintf("most boundary edges of the raster union, per tile and layer, 1 to %d", tiler.MaxUnionMaxEdges))
+	fl.IntVar(&f.unionMaxValues, "union-max-values", tiler.DefaultUnionMaxValues, fmt.Sprintf("most distinct values in the raster union of one tile and layer, 1 to %d", tiler.MaxUnionMaxValues))
 	fl.StringVar(&f.invalid, "invalid", "drop", "self-intersecting polygons: drop (report them in the summary) or fail")
 	fl.StringVar(&f.outliers, "outliers", "report", "features outside Vietnam or far from the others: report (list them in the summary), refuse, or keep")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
@@ -149,6 +155,7 @@ func runBuild(ctx context.Context, srcs []string, f buildFlags, stdout, stderr i
 		Invalid: publish.InvalidPolicy(f.invalid), Outliers: outliers,
 		MinZoom: f.minZoom, MaxZoom: f.maxZoom, Zooms: zoomOverride, Search: searchFields,
 		Buffer: f.buffer, MaxTileBytes: f.maxTileBytes, MaxTileFeatures: f.maxTileFeatures, Workers: f.workers, MaxTiles: f.maxTiles,
+		UnionMaxWork: f.unionMaxWork, UnionMaxEdges: f.unionMaxEdges, UnionMaxValues: f.unionMaxValues,
 		Name: f.name, Attribution: f.attribution, Description: f.description,
 		Logger: logger,
 		// Zones: the dissolve field and detail zoom of each layer, from
@@ -193,6 +200,12 @@ func checkBuildFlags(f buildFlags) error {
 		return fmt.Errorf("build: --max-tile-features %d: want 1 to %d", f.maxTileFeatures, tiler.MaxMaxTileFeatures)
 	case f.maxTiles < 1 || int64(f.maxTiles) > tiler.MaxMaxTiles:
 		return fmt.Errorf("build: --max-tiles %d: want 1 to %d", f.maxTiles, int64(tiler.MaxMaxTiles))
+	case f.unionMaxWork < 1 || int64(f.unionMaxWork) > tiler.MaxUnionMaxWork:
+		return fmt.Errorf("build: --union-max-work %d: want 1 to %d", f.unionMaxWork, int64(tiler.MaxUnionMaxWork))
+	case f.unionMaxEdges < 1 || f.unionMaxEdges > tiler.MaxUnionMaxEdges:
+		return fmt.Errorf("build: --union-max-edges %d: want 1 to %d", f.unionMaxEdges, tiler.MaxUnionMaxEdges)
+	case f.unionMaxValues < 1 || f.unionMaxValues > tiler.MaxUnionMaxValues:
+		return fmt.Errorf("build: --union-max-values %d: want 1 to %d", f.unionMaxValues, tiler.MaxUnionMaxValues)
 	case f.invalid != "drop" && f.invalid != "fail":
 		return fmt.Errorf("build: --invalid %q: want drop or fail", f.invalid)
 	}

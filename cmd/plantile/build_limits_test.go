@@ -144,6 +144,8 @@ func TestBuildFlagRanges(t *testing.T) {
 		{"--max-tile-bytes", "0"}, {"--max-tile-bytes", "99999999999"},
 		{"--max-tile-features", "0"},
 		{"--max-tiles", "0"},
+		{"--union-max-work", "0"}, {"--union-max-edges", "0"}, {"--union-max-edges", "999999999999"},
+		{"--union-max-values", "0"}, {"--union-max-values", "65535"},
 		{"--minzoom", "25"}, {"--maxzoom", "30"},
 		{"--invalid", "repair"},
 	} {

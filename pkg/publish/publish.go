@@ -203,6 +203,10 @@ type Request struct {
 	MaxTileFeatures int
 	Workers         int // 0: the number of CPUs
 	MaxTiles        int
+	// UnionMaxWork, UnionMaxEdges and UnionMaxValues bound the raster
+	// union of overlapping zones per tile and layer (tiler.Options); 0:
+	// the defaults.
+	UnionMaxWork, UnionMaxEdges, UnionMaxValues int
 
 	Name, Attribution, Description string // tileset metadata; Name defaults to Out's base name
 	// Version is the version id stored in the file (mbtiles.VersionKey);
@@ -421,7 +425,8 @@ func Run(ctx context.Context, q Request, progress func(Event)) (*Result, error) 
 	if buffer == 0 {
 		buffer = -1 // tiler.Options: 0 means the default, negative none
 	}
-	t, err := tiler.New(tl, tiler.Options{Buffer: buffer, MaxTileBytes: q.MaxTileBytes, MaxTileFeatures: q.MaxTileFeatures, Workers: q.Workers, MaxTiles: q.MaxTiles})
+	t, err := tiler.New(tl, tiler.Options{Buffer: buffer, MaxTileBytes: q.MaxTileBytes, MaxTileFeatures: q.MaxTileFeatures, Workers: q.Workers, MaxTiles: q.MaxTiles,
+		UnionMaxWork: q.UnionMaxWork, UnionMaxEdges: q.UnionMaxEdges, UnionMaxValues: q.UnionMaxValues})
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}

@@ -91,6 +91,9 @@ func newEncoder(t *Tiler) *encoder {
 		e.stamps[i] = make([][]uint64, len(l.Data.Schema().Fields))
 	}
 	e.gz, e.fast = newDeflater(GzipLevel), newDeflater(1)
+	for _, u := range []*unioner{&e.unioner, &e.unionRef} {
+		u.maxWork, u.maxEdges = t.opts.UnionMaxWork, t.opts.UnionMaxEdges
+	}
 	return e
 }
 

@@ -28,6 +28,12 @@ const (
 	// 45,000 tiles at z16 and 0.9 million at z18, all of Vietnam 1.2
 	// million at z16.
 	DefaultMaxTiles = 5_000_000
+	// DefaultUnionMaxWork, DefaultUnionMaxEdges and DefaultUnionMaxValues
+	// bound the raster union of one tile and layer (see union.go): about a
+	// second and a few hundred MB at most.
+	DefaultUnionMaxWork   = 1 << 27
+	DefaultUnionMaxEdges  = 1 << 22
+	DefaultUnionMaxValues = 1<<16 - 2
 )
 
 // Ranges New accepts, so that a mistyped option fails at once instead of
@@ -40,6 +46,9 @@ const (
 	MaxWorkers         = 256
 	MaxTinyPolygon     = 256 * 256 // a whole tile
 	MaxMaxTiles        = 1 << 40
+	MaxUnionMaxWork    = 1 << 40
+	MaxUnionMaxEdges   = 1 << 28
+	MaxUnionMaxValues  = 1<<16 - 2 // labels are 16 bits, 0 for nothing, one kept spare
 )
 
 // Zoom defaults, for callers choosing layer zooms.
@@ -74,6 +83,13 @@ type Options struct {
 	// MaxTiles caps the tiles a Run visits, counted by Plan before any is
 	// built; default DefaultMaxTiles.
 	MaxTiles int
+	// UnionMaxWork caps the scan conversion's steps (edge visits and cells
+	// filled) of the raster union per tile and layer, UnionMaxEdges the
+	// boundary edges of its raster, UnionMaxValues its distinct values; a
+	// tile over them keeps its overlapping polygons whole (see union.go).
+	// Defaults DefaultUnionMaxWork, DefaultUnionMaxEdges and
+	// DefaultUnionMaxValues.
+	UnionMaxWork, UnionMaxEdges, UnionMaxValues int
 }
 
 func (o Options) withDefaults() Options {
@@ -101,6 +117,15 @@ func (o Options) withDefaults() Options {
 	if o.MaxTiles == 0 {
 		o.MaxTiles = DefaultMaxTiles
 	}
+	if o.UnionMaxWork == 0 {
+		o.UnionMaxWork = DefaultUnionMaxWork
+	}
+	if o.UnionMaxEdges == 0 {
+		o.UnionMaxEdges = DefaultUnionMaxEdges
+	}
+	if o.UnionMaxValues == 0 {
+		o.UnionMaxValues = DefaultUnionMaxValues
+	}
 	return o
 }
 
@@ -124,6 +149,12 @@ func (o Options) check() error {
 		return bad("workers %d is not from 1 to %d", o.Workers, MaxWorkers)
 	case o.MaxTiles < 1 || o.MaxTiles > MaxMaxTiles:
 		return bad("max tiles %d is not from 1 to %d", o.MaxTiles, int64(MaxMaxTiles))
+	case o.UnionMaxWork < 1 || o.UnionMaxWork > MaxUnionMaxWork:
+		return bad("union max work %d is not from 1 to %d", o.UnionMaxWork, int64(MaxUnionMaxWork))
+	case o.UnionMaxEdges < 1 || o.UnionMaxEdges > MaxUnionMaxEdges:
+		return bad("union max edges %d is not from 1 to %d", o.UnionMaxEdges, MaxUnionMaxEdges)
+	case o.UnionMaxValues < 1 || o.UnionMaxValues > MaxUnionMaxValues:
+		return bad("union max values %d is not from 1 to %d", o.UnionMaxValues, MaxUnionMaxValues)
 	}
 	return nil
 }

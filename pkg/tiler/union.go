@@ -34,20 +34,11 @@ import (
 //  4. Each value's chains, walked with the value on their left, are linked
 //     into rings and polygons by the dissolver.
 //
-// The work is bounded: a tile whose raster needs more than unionMaxWork
-// steps, more than unionMaxEdges boundary edges or more than unionMaxLabels
-// values is not unioned; its zones keep the overlapping polygons whole, as
-// before, and the build summary counts it.
-
-const (
-	// unionMaxWork caps the scan conversion's steps (edge visits and cells
-	// filled) per tile and layer.
-	unionMaxWork = 1 << 27
-	// unionMaxEdges caps the boundary edges of the raster per tile and layer.
-	unionMaxEdges = 1 << 22
-	// unionMaxLabels caps the distinct values in one tile's raster.
-	unionMaxLabels = 1<<16 - 2
-)
+// The work is bounded: a tile whose raster needs more than
+// Options.UnionMaxWork steps, more than Options.UnionMaxEdges boundary
+// edges or more than Options.UnionMaxValues values is not unioned; its
+// zones keep the overlapping polygons whole, as before, and the build
+// summary counts it.
 
 // unionChain is a boundary between two values of the raster: left is the
 // label on the left of its vertices walked in order (label 0: nothing).
@@ -66,17 +57,20 @@ type unioner struct {
 	w, h   int   // cells
 	lab    []uint16
 	work   int
-	xs     []float64
-	seg    []float64 // the polygon being filled: x0,y0,x1,y1 per edge
-	rows   []unionRows
-	active []unionRows
-	visV   []bool // vertical edge at corner column ci, row j: visV[j*(w+1)+ci]
-	visH   []bool // horizontal edge at row cj, column i: visH[cj*w+i]
-	chains []unionChain
-	raw    []pt
-	simp   []pt
-	stack  [][2]int32
-	keep   []bool
+	// maxWork and maxEdges bound fill's steps since start and trace's unit
+	// edges (Options.UnionMaxWork, UnionMaxEdges).
+	maxWork, maxEdges int
+	xs                []float64
+	seg               []float64 // the polygon being filled: x0,y0,x1,y1 per edge
+	rows              []unionRows
+	active            []unionRows
+	visV              []bool // vertical edge at corner column ci, row j: visV[j*(w+1)+ci]
+	visH              []bool // horizontal edge at row cj, column i: visH[cj*w+i]
+	chains            []unionChain
+	raw               []pt
+	simp              []pt
+	stack             [][2]int32
+	keep              []bool
 	// crossing check
 	bucketStart []int32
 	bucketSegs  []int32
@@ -171,7 +165,7 @@ func (u *unioner) fill(label uint16) bool {
 		return true
 	}
 	u.work += (j1 - j0 + 1) * len(u.seg) / 4
-	if u.work > unionMaxWork {
+	if u.work > u.maxWork {
 		return false
 	}
 	// Polygons of many edges crossing many rows test, on each row, only
@@ -233,7 +227,7 @@ func (u *unioner) fill(label uint16) bool {
 			}
 		}
 	}
-	return u.work <= unionMaxWork
+	return u.work <= u.maxWork
 }
 
 // downsample sets the labels of u, whose cells are k by k cells of fine
@@ -397,7 +391,7 @@ func (u *unioner) corner(ci, cj int) pt {
 }
 
 // trace finds the chains of the raster's boundaries. It reports false
-// when they have more than unionMaxEdges unit edges.
+// when they have more than u.maxEdges unit edges.
 func (u *unioner) trace() bool {
 	nv, nh := (u.w+1)*u.h, u.w*(u.h+1)
 	u.visV = slices.Grow(u.visV[:0], nv)[:nv]
@@ -429,7 +423,7 @@ func (u *unioner) trace() bool {
 		u.raw = append(u.raw, u.corner(ci, cj))
 		ch.r1 = int32(len(u.raw))
 		u.chains = append(u.chains, ch)
-		return n <= unionMaxEdges
+		return n <= u.maxEdges
 	}
 	// Chains from the nodes first, then the loops without any, from the
 	// corners on a boundary (u.corners, in the same scan order).

@@ -72,7 +72,7 @@ func fuzzUnionBody(t *testing.T, data []byte) {
 		}
 		const cell = 4
 		clip := rect{min: -16, max: 272}
-		var u unioner
+		u := unioner{maxWork: DefaultUnionMaxWork, maxEdges: DefaultUnionMaxEdges}
 		u.start(cell, clip)
 		for k, r := range rings {
 			u.beginPolygon()

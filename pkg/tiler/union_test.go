@@ -182,3 +182,39 @@ func checkSimple(t *testing.T, k [3]int, p orb.Polygon) {
 		}
 	}
 }
+
+// TestZonesUnionLimits: with each of the raster union's limits set below
+// what the overlapping towns need, no tile is unioned; the tiles over the
+// limit are counted and keep their overlapping polygons whole, so they
+// still cover the towns (and weigh more than unioned zones).
+func TestZonesUnionLimits(t *testing.T) {
+	l := buildLayer(t, "thua_dat", overlappingTowns(t))
+	layers := []tiler.Layer{{Name: "thua_dat", Data: l, MinZoom: 11, MaxZoom: 14, Dissolve: "ma_dat", DetailZoom: 15}}
+	counts := func(opts tiler.Options) (unions, fallbacks, features, bytes int64) {
+		_, stats := runAll(t, tiler.Must(tiler.New(layers, opts)))
+		for _, zs := range stats.Zooms {
+			unions, fallbacks, features, bytes = unions+zs.Unions, fallbacks+zs.UnionFallbacks, features+zs.Features, bytes+zs.Bytes
+		}
+		return unions, fallbacks, features, bytes
+	}
+	unions, fallbacks, _, bytes := counts(tiler.Options{})
+	if unions == 0 || fallbacks != 0 {
+		t.Fatalf("default limits: %d tiles unioned, %d over the limits; want some unioned, none over", unions, fallbacks)
+	}
+	for _, tc := range []struct {
+		name string
+		opts tiler.Options
+	}{
+		{"work", tiler.Options{UnionMaxWork: 1000}},
+		{"edges", tiler.Options{UnionMaxEdges: 10}},
+		{"values", tiler.Options{UnionMaxValues: 1}},
+	} {
+		u, f, n, b := counts(tc.opts)
+		if u != 0 || f != unions || n == 0 {
+			t.Errorf("%s: %d tiles unioned, %d over the limit, %d features; want 0, %d and some", tc.name, u, f, n, unions)
+		}
+		if b <= bytes {
+			t.Errorf("%s: %d bytes, not more than the %d of the unioned zones", tc.name, b, bytes)
+		}
+	}
+}

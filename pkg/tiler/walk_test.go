@@ -176,6 +176,9 @@ func TestOptionsRanges(t *testing.T) {
 		{"tiny", tiler.Options{TinyPolygon: 1e12}, "tiny polygon"},
 		{"max tiles", tiler.Options{MaxTiles: -1}, "max tiles"},
 		{"extent", tiler.Options{Extent: 1 << 20}, "extent"},
+		{"union work", tiler.Options{UnionMaxWork: -1}, "union max work"},
+		{"union edges", tiler.Options{UnionMaxEdges: 1 << 30}, "union max edges"},
+		{"union values", tiler.Options{UnionMaxValues: 1 << 16}, "union max values"},
 	} {
 		_, err := tiler.New(layers, tt.opts)
 		if !errors.Is(err, tiler.ErrOptions) || !strings.Contains(err.Error(), tt.want) {

@@ -370,7 +370,7 @@ func (e *encoder) rasterZones(li int32, l *index.Layer, field int, totals map[ui
 		code, _ := l.Value(i, field)
 		lab, ok := labelOf[code]
 		if !ok {
-			if len(codes) >= unionMaxLabels {
+			if len(codes) >= e.t.opts.UnionMaxValues {
 				return false
 			}
 			lab = uint16(len(codes) + 1)
