@@ -62,23 +62,53 @@ func AppendCoord(b []byte, v float64, decimals int) []byte {
 		p := uint64(pow10[decimals])
 		ip, fp = uint64(n)/p, uint64(n)%p
 	}
-	b = strconv.AppendUint(b, ip, 10)
-	if fp == 0 {
-		return b
+	// Digits are written from the right into buf, two at a time: the
+	// fraction without its trailing zeros, the point, the integer part.
+	var buf [40]byte
+	k := len(buf)
+	if fp != 0 {
+		d := decimals
+		for fp%10 == 0 {
+			fp /= 10
+			d--
+		}
+		for ; d >= 2; d -= 2 {
+			q := fp / 100
+			r := fp - q*100
+			k -= 2
+			buf[k], buf[k+1] = twoDigits[2*r], twoDigits[2*r+1]
+			fp = q
+		}
+		if d == 1 {
+			k--
+			buf[k] = byte('0' + fp)
+		}
+		k--
+		buf[k] = '.'
 	}
-	d := decimals
-	for fp%10 == 0 {
-		fp /= 10
-		d--
+	for ip >= 100 {
+		q := ip / 100
+		r := ip - q*100
+		k -= 2
+		buf[k], buf[k+1] = twoDigits[2*r], twoDigits[2*r+1]
+		ip = q
 	}
-	var digits [MaxDecimals]byte
-	for k := d - 1; k >= 0; k-- {
-		digits[k] = byte('0' + fp%10)
-		fp /= 10
+	if ip >= 10 {
+		k -= 2
+		buf[k], buf[k+1] = twoDigits[2*ip], twoDigits[2*ip+1]
+	} else {
+		k--
+		buf[k] = byte('0' + ip)
 	}
-	b = append(b, '.')
-	return append(b, digits[:d]...)
+	return append(b, buf[k:]...)
 }
+
+// twoDigits holds "00" to "99".
+const twoDigits = "0001020304050607080910111213141516171819" +
+	"2021222324252627282930313233343536373839" +
+	"4041424344454647484950515253545556575859" +
+	"6061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
 
 // trimFraction drops the trailing zeros of the number b[start:], written
 // by strconv.AppendFloat with 'f' and a precision, and its point if nothing
