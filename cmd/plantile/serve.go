@@ -102,6 +102,7 @@ type Main struct {
 	served   chan error
 	mserved  chan error
 	tmpSnaps string             // a temporary snapshot directory to remove on Close
+	snaps    *snapshotRun       // this process's snapshot directory under cache_dir
 	bg       sync.WaitGroup     // background work (glyph warm-up) that Close waits for
 	stop     context.CancelFunc // stops background work
 }
@@ -160,8 +161,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	var snaps string
 	if cerr == nil {
-		snaps = filepath.Join(cache, "snapshots")
-		sweepSnapshots(snaps)
+		run, err := newSnapshotRun(filepath.Join(cache, "snapshots"))
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		m.snaps = run
+		snaps = run.dir
 	} else {
 		// No cache directory (a service without HOME): a private
 		// temporary one, removed on Close.
@@ -338,16 +343,6 @@ func (m *Main) cacheDir() (string, error) {
 		return "", err
 	}
 	return filepath.Join(uc, "plantile"), nil
-}
-
-// sweepSnapshots removes tileset snapshots a killed process left behind
-// (they are unlinked once open, so only a copy cut short remains). Only
-// names the Registry gives its copies are touched.
-func sweepSnapshots(dir string) {
-	old, _ := filepath.Glob(filepath.Join(dir, ".snapshot-*.mbtiles"))
-	for _, p := range old {
-		os.Remove(p)
-	}
 }
 
 // manifestName is the file, in the directory the bundled tilesets are
@@ -573,6 +568,10 @@ func (m *Main) Close() error {
 	if m.tmpSnaps != "" {
 		os.RemoveAll(m.tmpSnaps) // snapshots are unlinked once open; open ones live on until closed
 		m.tmpSnaps = ""
+	}
+	if m.snaps != nil {
+		m.snaps.Close()
+		m.snaps = nil
 	}
 	return err
 }
